@@ -1,0 +1,65 @@
+// Builder + BuilderConfig: turn a Network into an immutable Engine.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "int8rt/engine.h"
+#include "int8rt/logger.h"
+#include "int8rt/network.h"
+#include "int8rt/status.h"
+
+namespace int8rt {
+
+enum class BuilderFlag : uint32_t {
+  kInt8 = 0,                      // allow INT8 kernels where ranges and kernels exist
+  kObeyPrecisionConstraints = 1,  // fail the build when a per-layer precision request can't be met
+};
+
+// Where the engine runs. kCpu uses the fastest kernels this CPU has (oneDNN) and falls back to the
+// reference kernels for anything else; kReference runs only the plain reference kernels.
+enum class Backend : uint8_t { kCpu, kReference };
+
+std::string_view to_string(Backend backend);
+
+class BuilderConfig {
+ public:
+  void set_flag(BuilderFlag flag) { flags_ |= bit(flag); }
+  void clear_flag(BuilderFlag flag) { flags_ &= ~bit(flag); }
+  bool get_flag(BuilderFlag flag) const { return (flags_ & bit(flag)) != 0; }
+
+  void set_backend(Backend backend) { backend_ = backend; }
+  Backend backend() const { return backend_; }
+
+  // The shape to build input `name` for: resolves its dynamic axes (trtexec's --shapes).
+  void set_input_shape(std::string name, Dims dims) {
+    input_shapes_[std::move(name)] = std::move(dims);
+  }
+  const std::map<std::string, Dims, std::less<>>& input_shapes() const { return input_shapes_; }
+
+ private:
+  static uint32_t bit(BuilderFlag flag) { return 1u << static_cast<uint32_t>(flag); }
+
+  uint32_t flags_ = 0;
+  Backend backend_ = Backend::kCpu;
+  std::map<std::string, Dims, std::less<>> input_shapes_;
+};
+
+class Builder {
+ public:
+  explicit Builder(Logger& logger = default_logger()) : logger_(&logger) {}
+
+  std::unique_ptr<Network> create_network() const { return std::make_unique<Network>(); }
+  std::unique_ptr<BuilderConfig> create_config() const { return std::make_unique<BuilderConfig>(); }
+
+  // Builds an engine for `network` without modifying it. Errors name the layer or tensor at fault.
+  Result<std::unique_ptr<Engine>> build(const Network& network, const BuilderConfig& config) const;
+
+  Logger& logger() const { return *logger_; }
+
+ private:
+  Logger* logger_;
+};
+
+}  // namespace int8rt

@@ -1,0 +1,23 @@
+#include "backends/reference/ref_util.h"
+#include "backends/reference/reference.h"
+#include "ir/ops/op_util.h"
+
+namespace int8rt::reference {
+
+Result<KernelPtr> make_MaxPool(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_AveragePool(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_GlobalAveragePool(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_GlobalMaxPool(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+}  // namespace int8rt::reference

@@ -1,0 +1,27 @@
+#include "backends/reference/ref_util.h"
+#include "backends/reference/reference.h"
+#include "ir/ops/op_util.h"
+
+namespace int8rt::reference {
+
+Result<KernelPtr> make_ReduceMean(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_ReduceSum(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_ReduceMax(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_ReduceMin(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+Result<KernelPtr> make_ReduceProd(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel yet");
+}
+
+}  // namespace int8rt::reference

@@ -1,0 +1,10 @@
+#include "ir/ops/op_util.h"
+#include "ir/shape_inference.h"
+
+namespace int8rt::ir {
+
+Status infer_BatchNormalization(Layer& layer) {
+  return unsupported(describe(layer), ": not implemented yet");
+}
+
+}  // namespace int8rt::ir

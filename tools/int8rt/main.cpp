@@ -1,0 +1,6 @@
+#include <cstdio>
+
+int main() {
+  std::fprintf(stderr, "int8rt: no subcommands yet\n");
+  return 1;
+}
