@@ -20,6 +20,25 @@ struct NoAttrs {};
 
 enum class AutoPad : uint8_t { kNotSet, kSameUpper, kSameLower, kValid };
 
+// An activation fused into a Conv or Gemm by the builder's fusion passes (the importer never sets
+// one). Applied to the layer's result, after the bias and after a fused residual add.
+enum class ActivationKind : uint8_t {
+  kNone,
+  kRelu,
+  kClip,       // clamp(x, alpha, beta); ReLU6 is Clip(0, 6)
+  kLeakyRelu,  // x < 0 ? alpha * x : x
+  kHardSwish,  // x * clamp(x / 6 + 0.5, 0, 1)
+  kSigmoid,
+};
+
+struct FusedActivation {
+  ActivationKind kind = ActivationKind::kNone;
+  float alpha = 0.0f;
+  float beta = 0.0f;
+};
+
+// Conv inputs: X, W, B? and, after fusion, a residual R? (same shape as the output) that is added
+// to the convolution before the activation: y = act(conv(X, W) + B + R).
 struct ConvAttrs {
   std::vector<int64_t> kernel_shape;
   std::vector<int64_t> strides;
@@ -27,6 +46,7 @@ struct ConvAttrs {
   std::vector<int64_t> dilations;
   int64_t group = 1;
   AutoPad auto_pad = AutoPad::kNotSet;
+  FusedActivation activation;
 };
 
 struct ConvTransposeAttrs {
@@ -45,6 +65,7 @@ struct GemmAttrs {
   float beta = 1.0f;
   bool trans_a = false;
   bool trans_b = false;
+  FusedActivation activation;
 };
 
 struct LeakyReluAttrs {
@@ -157,6 +178,7 @@ using Attrs =
                  PadAttrs, ResizeAttrs, ShapeAttrs, CastAttrs, ConstantOfShapeAttrs>;
 
 std::string_view to_string(AutoPad value);
+std::string_view to_string(ActivationKind value);
 std::string_view to_string(PadMode value);
 std::string_view to_string(ResizeMode value);
 std::string_view to_string(ResizeCoordinateMode value);

@@ -133,8 +133,7 @@ Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
   }
   std::unique_ptr<Network> net = network.clone();
   INT8RT_RETURN_IF_ERROR(resolve_input_shapes(*net, config));
-  INT8RT_RETURN_IF_ERROR(passes::fold_constants(*net, logger));
-  INT8RT_RETURN_IF_ERROR(passes::eliminate_identity(*net, logger));
+  INT8RT_RETURN_IF_ERROR(passes::optimize(*net, logger));
   INT8RT_ASSIGN_OR_RETURN(auto impl, lower(*net, config.backend(), logger));
   log_info(logger, "built engine: ", impl->steps.size(), " layers, backend ", impl->backend);
   return std::make_unique<Engine>(std::move(impl));

@@ -16,6 +16,24 @@ std::string_view to_string(AutoPad value) {
   return "?";
 }
 
+std::string_view to_string(ActivationKind value) {
+  switch (value) {
+    case ActivationKind::kNone:
+      return "none";
+    case ActivationKind::kRelu:
+      return "relu";
+    case ActivationKind::kClip:
+      return "clip";
+    case ActivationKind::kLeakyRelu:
+      return "leaky_relu";
+    case ActivationKind::kHardSwish:
+      return "hard_swish";
+    case ActivationKind::kSigmoid:
+      return "sigmoid";
+  }
+  return "?";
+}
+
 std::string_view to_string(PadMode value) {
   switch (value) {
     case PadMode::kConstant:

@@ -7,6 +7,10 @@
 
 namespace int8rt::passes {
 
+// The whole graph optimization pipeline, in order: fold_constants, eliminate_identity, then the
+// fusions. The builder runs this on its private copy of the network.
+Status optimize(Network& network, Logger& logger);
+
 // Infers every layer's output shapes in order and replaces each layer whose inputs are all
 // constant (or, for Shape, whose input shape is static) by the constants it computes. This folds
 // the shape-computing subgraphs (Shape -> Gather -> Concat -> Reshape) that exporters emit.
