@@ -1,0 +1,158 @@
+#include "calib/calibration_cache.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <unordered_set>
+
+namespace int8rt::calib {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// Calls fn(line_number, line) for each line (without its newline).
+template <typename Fn>
+Status for_each_line(std::string_view text, Fn&& fn) {
+  int number = 0;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    INT8RT_RETURN_IF_ERROR(fn(++number, line));
+  }
+  return Status::ok();
+}
+
+// Splits "name: value" at the last ':'.
+Result<std::pair<std::string_view, std::string_view>> split_entry(std::string_view line,
+                                                                  std::string_view source,
+                                                                  int number) {
+  size_t colon = line.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return parse_error(source, ":", number, ": expected \"<tensor name>: <value>\", got \"", line,
+                       "\"");
+  }
+  return std::make_pair(line.substr(0, colon), trim(line.substr(colon + 1)));
+}
+
+Status check_unique(std::unordered_set<std::string>& seen, const std::string& name,
+                    std::string_view source, int number) {
+  if (!seen.insert(name).second) {
+    return parse_error(source, ":", number, ": tensor \"", name, "\" appears twice");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+uint32_t scale_bits(float amax) {
+  float scale = amax / 127.0f;
+  uint32_t bits;
+  std::memcpy(&bits, &scale, sizeof bits);
+  return bits;
+}
+
+float amax_from_scale_bits(uint32_t bits) {
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return scale * 127.0f;
+}
+
+std::string format_cache(const CalibrationCache& cache) {
+  std::string text = "TRT-" + std::to_string(cache.version) + "-" + cache.algorithm + "\n";
+  char hex[16];
+  for (const TensorRange& range : cache.ranges) {
+    std::snprintf(hex, sizeof hex, "%08x", scale_bits(range.amax));
+    text += range.name + ": " + hex + "\n";
+  }
+  return text;
+}
+
+Result<CalibrationCache> parse_cache(std::string_view text, std::string_view source) {
+  CalibrationCache cache;
+  std::unordered_set<std::string> seen;
+  bool have_header = false;
+  Status status = for_each_line(text, [&](int number, std::string_view line) -> Status {
+    line = trim(line);
+    if (line.empty()) return Status::ok();
+    if (!have_header) {
+      // TRT-<version>-<Algorithm>
+      size_t dash = line.find('-', 4);
+      int version = 0;
+      auto [ptr, ec] = std::from_chars(line.data() + std::min<size_t>(4, line.size()),
+                                       line.data() + std::min(dash, line.size()), version);
+      if (line.substr(0, 4) != "TRT-" || dash == std::string_view::npos || ec != std::errc() ||
+          ptr != line.data() + dash || dash + 1 >= line.size()) {
+        return parse_error(source, ":", number,
+                           ": not a calibration cache: expected a header like "
+                           "\"TRT-8601-EntropyCalibration2\", got \"",
+                           line.substr(0, 60), "\"");
+      }
+      cache.version = version;
+      cache.algorithm = std::string(line.substr(dash + 1));
+      have_header = true;
+      return Status::ok();
+    }
+    INT8RT_ASSIGN_OR_RETURN(auto entry, split_entry(line, source, number));
+    auto [name, value] = entry;
+    uint32_t bits = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), bits, 16);
+    float amax = amax_from_scale_bits(bits);
+    if (value.empty() || value.size() > 8 || ec != std::errc() ||
+        ptr != value.data() + value.size() || !std::isfinite(amax) || amax < 0.0f) {
+      return parse_error(source, ":", number, ": tensor \"", name,
+                         "\": expected the scale as 8 hex digits, got \"", value, "\"");
+    }
+    std::string tensor(name);
+    INT8RT_RETURN_IF_ERROR(check_unique(seen, tensor, source, number));
+    cache.ranges.push_back({std::move(tensor), amax});
+    return Status::ok();
+  });
+  if (!status.is_ok()) return status;
+  if (!have_header) return parse_error(source, ": empty calibration cache");
+  return cache;
+}
+
+std::string format_ranges(const std::vector<TensorRange>& ranges) {
+  std::string text;
+  char value[32];
+  for (const TensorRange& range : ranges) {
+    std::snprintf(value, sizeof value, "%.9g", static_cast<double>(range.amax));
+    text += range.name + ": " + value + "\n";
+  }
+  return text;
+}
+
+Result<std::vector<TensorRange>> parse_ranges(std::string_view text, std::string_view source) {
+  std::vector<TensorRange> ranges;
+  std::unordered_set<std::string> seen;
+  Status status = for_each_line(text, [&](int number, std::string_view line) -> Status {
+    if (trim(line).empty() || trim(line).front() == '#') return Status::ok();
+    INT8RT_ASSIGN_OR_RETURN(auto entry, split_entry(line, source, number));
+    auto [name, value] = entry;
+    std::string number_text(value);
+    char* end = nullptr;
+    float amax = std::strtof(number_text.c_str(), &end);
+    if (number_text.empty() || end != number_text.c_str() + number_text.size() ||
+        !std::isfinite(amax) || amax < 0.0f) {
+      return parse_error(source, ":", number, ": tensor \"", name,
+                         "\": expected a finite non-negative range (amax), got \"", value, "\"");
+    }
+    std::string tensor(trim(name));
+    INT8RT_RETURN_IF_ERROR(check_unique(seen, tensor, source, number));
+    ranges.push_back({std::move(tensor), amax});
+    return Status::ok();
+  });
+  if (!status.is_ok()) return status;
+  return ranges;
+}
+
+}  // namespace int8rt::calib

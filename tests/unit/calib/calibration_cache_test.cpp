@@ -1,0 +1,105 @@
+#include "calib/calibration_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace int8rt::calib {
+namespace {
+
+// TensorRT sampleINT8's published cache (LeNet on MNIST, TensorRT 7.0).
+constexpr std::string_view kNvidiaCache =
+    "TRT-7000-EntropyCalibration2\n"
+    "data: 3c008912\n"
+    "conv1: 3c88edfc\n"
+    "pool1: 3c88edfc\n"
+    "conv2: 3ddc858b\n"
+    "ip1: 3db6bd6e\n"
+    "ip2: 3e691968\n"
+    "prob: 3c010a14\n";
+
+TEST(CalibrationCache, ReadsNvidiasPublishedTable) {
+  auto cache = parse_cache(kNvidiaCache, "mnist.cache");
+  ASSERT_TRUE(cache.is_ok()) << cache.status().to_string();
+  EXPECT_EQ(cache->version, 7000);
+  EXPECT_EQ(cache->algorithm, "EntropyCalibration2");
+  ASSERT_EQ(cache->ranges.size(), 7u);
+  EXPECT_EQ(cache->ranges[0].name, "data");
+  // amax = scale · 127, with the scale's bits as printed.
+  EXPECT_NEAR(cache->ranges[0].amax, 0.99634, 1e-5);
+  EXPECT_NEAR(cache->ranges[1].amax, 2.1228, 1e-4);
+  EXPECT_NEAR(cache->ranges[3].amax, 13.675, 1e-3);
+  EXPECT_NEAR(cache->ranges[6].amax, 1.00024, 1e-5);
+  EXPECT_EQ(cache->ranges[1].amax, cache->ranges[2].amax);  // pool1 inherits conv1's range
+}
+
+TEST(CalibrationCache, RoundTripsByteForByte) {
+  auto cache = parse_cache(kNvidiaCache, "mnist.cache");
+  ASSERT_TRUE(cache.is_ok());
+  EXPECT_EQ(format_cache(*cache), kNvidiaCache);
+}
+
+TEST(CalibrationCache, NamesSplitAtTheLastColon) {
+  CalibrationCache cache{
+      kCacheVersion, "MinMaxCalibration", {{"scope/conv:0", 1.5f}, {"a b (c) [d]*: e", 0.25f}}};
+  std::string text = format_cache(cache);
+  EXPECT_EQ(text.substr(0, text.find('\n')), "TRT-8601-MinMaxCalibration");
+  auto back = parse_cache(text, "x");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  ASSERT_EQ(back->ranges.size(), 2u);
+  EXPECT_EQ(back->ranges[0].name, "scope/conv:0");
+  EXPECT_EQ(back->ranges[1].name, "a b (c) [d]*: e");
+  EXPECT_EQ(back->ranges[0].amax, 1.5f);
+  EXPECT_EQ(back->ranges[1].amax, 0.25f);
+}
+
+TEST(CalibrationCache, ScaleBitsAreAmaxOver127) {
+  EXPECT_EQ(scale_bits(static_cast<float>(2048.5 / 2048)), 0x3c010a14u);
+  EXPECT_EQ(amax_from_scale_bits(scale_bits(3.0f)), 3.0f);
+}
+
+TEST(CalibrationCache, RejectsGarbageWithTheLine) {
+  for (std::string_view bad : {"", "\n\n", "hello\ndata: 3c008912\n", "TRT-x-Entropy\n",
+                               "TRT-8601-\n", "\x89PNG\r\n\x1a\n"}) {
+    auto cache = parse_cache(bad, "bad.cache");
+    ASSERT_FALSE(cache.is_ok()) << bad;
+    EXPECT_NE(cache.status().message().find("bad.cache"), std::string::npos);
+  }
+  auto cache = parse_cache("TRT-8601-MinMaxCalibration\ndata: 3c008912\nconv1 3c88edfc\n", "c");
+  ASSERT_FALSE(cache.is_ok());
+  EXPECT_NE(cache.status().message().find("c:3:"), std::string::npos) << cache.status().message();
+  for (std::string_view bad_value : {"zz", "3c0089123", "", "7fc00000", "-1"}) {
+    std::string text = "TRT-8601-MinMaxCalibration\ndata: " + std::string(bad_value) + "\n";
+    EXPECT_FALSE(parse_cache(text, "c").is_ok()) << bad_value;
+  }
+  EXPECT_FALSE(parse_cache("TRT-8601-MinMaxCalibration\na: 3c008912\na: 3c008912\n", "c").is_ok());
+}
+
+TEST(RangesFile, ParsesAndRoundTrips) {
+  auto ranges = parse_ranges("# amax per tensor\ninput: 1\nconv1/out:0: 2.5\n\nlogits : 12.25\n",
+                             "ranges.txt");
+  ASSERT_TRUE(ranges.is_ok()) << ranges.status().to_string();
+  ASSERT_EQ(ranges->size(), 3u);
+  EXPECT_EQ((*ranges)[1].name, "conv1/out:0");
+  EXPECT_EQ((*ranges)[1].amax, 2.5f);
+  EXPECT_EQ((*ranges)[2].name, "logits");
+  auto back = parse_ranges(format_ranges(*ranges), "again");
+  ASSERT_TRUE(back.is_ok());
+  EXPECT_EQ((*back)[2].amax, 12.25f);
+}
+
+TEST(RangesFile, BadLinesNameTheLine) {
+  struct Case {
+    std::string_view text;
+    std::string_view where;
+  };
+  for (const Case& c :
+       {Case{"a: 1\nb 2\n", "r:2:"}, Case{"a: 1\nb: x\n", "r:2:"}, Case{"a: nan\n", "r:1:"},
+        Case{"a: -1\n", "r:1:"}, Case{"a: 1\na: 2\n", "r:2:"}, Case{": 3\n", "r:1:"}}) {
+    auto ranges = parse_ranges(c.text, "r");
+    ASSERT_FALSE(ranges.is_ok()) << c.text;
+    EXPECT_NE(ranges.status().message().find(c.where), std::string::npos)
+        << ranges.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace int8rt::calib
