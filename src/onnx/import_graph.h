@@ -1,0 +1,24 @@
+// Imports an ONNX ModelProto's graph into a network.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include "int8rt/logger.h"
+#include "int8rt/network.h"
+#include "int8rt/status.h"
+
+namespace int8rt::onnx_import {
+
+// The opsets of the default domain ("" / "ai.onnx") that int8rt imports.
+inline constexpr int kMinOpset = 7;
+inline constexpr int kMaxOpset = 17;
+
+// Imports `model` into `network`, which should be empty (names must not clash). On failure the
+// network holds whatever was imported before the error: import into a scratch network.
+//
+// Initializers become constants (also those that are graph inputs); the other graph inputs become
+// network inputs; nodes are imported in topological order whatever their order in the file; graph
+// outputs are marked as outputs.
+Status import_model(const onnx::ModelProto& model, Network& network, Logger& logger);
+
+}  // namespace int8rt::onnx_import

@@ -1,0 +1,48 @@
+// The op importers, one function per ONNX op type, grouped by family in import_<family>.cpp, and
+// the table the graph importer dispatches through.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "int8rt/attrs.h"
+#include "onnx/node_context.h"
+
+namespace int8rt::onnx_import {
+
+// Every int8rt op has an importer of the same name...
+#define INT8RT_OP(name, attrs) Status import_##name(NodeContext& ctx);
+#include "int8rt/ops.inc"
+#undef INT8RT_OP
+
+// ...and these ONNX ops map onto others: Constant becomes a constant tensor, Dropout an
+// Identity, Upsample a Resize.
+Status import_Constant(NodeContext& ctx);
+Status import_Dropout(NodeContext& ctx);
+Status import_Upsample(NodeContext& ctx);
+
+struct OpImporter {
+  std::string_view op_type;
+  int since_opset;  // the first opset that defines the op
+  Status (*import)(NodeContext& ctx);
+};
+
+// The importer of an op type of the default domain; nullptr when int8rt has none.
+const OpImporter* find_op_importer(std::string_view op_type);
+
+// --- Helpers shared by the families ---------------------------------------------------------
+
+// The importer of the simple ops: the node's inputs as they are, no attributes.
+Status import_plain(NodeContext& ctx, OpType type);
+
+// The auto_pad attribute (NOTSET, SAME_UPPER, SAME_LOWER, VALID) of Conv, ConvTranspose and the
+// pools.
+AutoPad read_auto_pad(NodeContext& ctx);
+
+// Constant values for the inputs that upgrades create.
+Weights int64_vector(const std::vector<int64_t>& values);  // shape [n]
+Weights float_vector(const std::vector<float>& values);    // shape [n]
+Weights float_scalar(float value);                         // shape ()
+
+}  // namespace int8rt::onnx_import

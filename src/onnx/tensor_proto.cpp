@@ -1,0 +1,131 @@
+#include "onnx/tensor_proto.h"
+
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace int8rt::onnx_import {
+
+std::string onnx_dtype_name(int32_t elem_type) {
+  if (onnx::TensorProto_DataType_IsValid(elem_type)) {
+    return onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(elem_type));
+  }
+  return "code " + std::to_string(elem_type);
+}
+
+std::optional<DataType> to_data_type(int32_t elem_type) {
+  switch (elem_type) {
+    case onnx::TensorProto::FLOAT:
+      return DataType::kFloat;
+    case onnx::TensorProto::INT8:
+      return DataType::kInt8;
+    case onnx::TensorProto::UINT8:
+      return DataType::kUInt8;
+    case onnx::TensorProto::INT32:
+      return DataType::kInt32;
+    case onnx::TensorProto::INT64:
+      return DataType::kInt64;
+    case onnx::TensorProto::BOOL:
+      return DataType::kBool;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string_view supported_dtype_names() {
+  return "float, int8, uint8, int32, int64, bool";
+}
+
+namespace {
+
+// Copies `values` (a repeated typed field) into `out`, narrowing each one to T.
+template <typename T, typename Repeated>
+void copy_narrowed(const Repeated& values, Weights& out) {
+  T* dst = static_cast<T*>(out.mutable_data());
+  for (int i = 0; i < values.size(); ++i)
+    dst[i] = static_cast<T>(values.Get(i));
+}
+
+}  // namespace
+
+Result<Weights> weights_from_proto(const onnx::TensorProto& proto, std::string_view what) {
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL || proto.external_data_size() > 0) {
+    return unsupported(what,
+                       ": external data (values stored outside the model file) is not "
+                       "supported; save the model with its tensors inside");
+  }
+  if (proto.has_segment()) return unsupported(what, ": segmented tensors are not supported");
+  std::optional<DataType> type = to_data_type(proto.data_type());
+  if (!type) {
+    return unsupported(what, ": data type ", onnx_dtype_name(proto.data_type()),
+                       " is not supported (supported: ", supported_dtype_names(), ")");
+  }
+
+  // Element counts past 2^40 cannot be real data in a protobuf (2 GiB at most).
+  constexpr int64_t kMaxCount = int64_t{1} << 40;
+  std::vector<int64_t> extents;
+  int64_t count = 1;
+  for (int64_t extent : proto.dims()) {
+    if (extent < 0) return parse_error(what, ": negative dimension ", extent);
+    if (extent != 0 && count > kMaxCount / extent) {
+      return parse_error(what, ": shape is too large to hold data");
+    }
+    count *= extent;
+    extents.push_back(extent);
+  }
+  Dims dims(std::move(extents));
+  const size_t bytes = static_cast<size_t>(count) * element_size(*type);
+
+  if (proto.has_raw_data()) {
+    const std::string& raw = proto.raw_data();
+    if (raw.size() != bytes) {
+      return parse_error(what, ": raw_data holds ", raw.size(), " bytes, expected ", bytes, " for ",
+                         onnx_dtype_name(proto.data_type()), " shape ", dims.to_string());
+    }
+    return Weights(*type, std::move(dims), raw.data());
+  }
+
+  auto count_mismatch = [&](std::string_view field, int size) {
+    return parse_error(what, ": ", field, " holds ", size, " values, expected ", count, " for ",
+                       onnx_dtype_name(proto.data_type()), " shape ", dims.to_string());
+  };
+  Weights weights = Weights::zeros(*type, dims);
+  switch (*type) {
+    case DataType::kFloat:
+      if (proto.float_data_size() != count) {
+        return count_mismatch("float_data", proto.float_data_size());
+      }
+      if (count > 0) std::memcpy(weights.mutable_data(), proto.float_data().data(), bytes);
+      break;
+    case DataType::kInt64:
+      if (proto.int64_data_size() != count) {
+        return count_mismatch("int64_data", proto.int64_data_size());
+      }
+      if (count > 0) std::memcpy(weights.mutable_data(), proto.int64_data().data(), bytes);
+      break;
+    case DataType::kInt32:
+    case DataType::kInt8:
+    case DataType::kUInt8:
+    case DataType::kBool:
+      // The narrow types travel one value per int32 in int32_data.
+      if (proto.int32_data_size() != count) {
+        return count_mismatch("int32_data", proto.int32_data_size());
+      }
+      if (*type == DataType::kInt32) {
+        copy_narrowed<int32_t>(proto.int32_data(), weights);
+      } else if (*type == DataType::kInt8) {
+        copy_narrowed<int8_t>(proto.int32_data(), weights);
+      } else if (*type == DataType::kUInt8) {
+        copy_narrowed<uint8_t>(proto.int32_data(), weights);
+      } else {
+        uint8_t* dst = static_cast<uint8_t*>(weights.mutable_data());
+        for (int i = 0; i < proto.int32_data_size(); ++i)
+          dst[i] = proto.int32_data(i) != 0 ? 1 : 0;
+      }
+      break;
+  }
+  return weights;
+}
+
+}  // namespace int8rt::onnx_import
