@@ -5,9 +5,11 @@
 #include <memory>
 #include <string>
 
+#include "int8rt/calibrator.h"
 #include "int8rt/engine.h"
 #include "int8rt/logger.h"
 #include "int8rt/network.h"
+#include "int8rt/progress.h"
 #include "int8rt/status.h"
 
 namespace int8rt {
@@ -38,12 +40,22 @@ class BuilderConfig {
   }
   const std::map<std::string, Dims, std::less<>>& input_shapes() const { return input_shapes_; }
 
+  // The calibrator INT8 builds take their ranges from (not owned; must outlive the build).
+  void set_int8_calibrator(Calibrator* calibrator) { calibrator_ = calibrator; }
+  Calibrator* int8_calibrator() const { return calibrator_; }
+
+  // Receives progress of long phases such as calibration (not owned).
+  void set_progress_monitor(ProgressMonitor* monitor) { progress_ = monitor; }
+  ProgressMonitor* progress_monitor() const { return progress_; }
+
  private:
   static uint32_t bit(BuilderFlag flag) { return 1u << static_cast<uint32_t>(flag); }
 
   uint32_t flags_ = 0;
   Backend backend_ = Backend::kCpu;
   std::map<std::string, Dims, std::less<>> input_shapes_;
+  Calibrator* calibrator_ = nullptr;
+  ProgressMonitor* progress_ = nullptr;
 };
 
 class Builder {
@@ -55,6 +67,12 @@ class Builder {
 
   // Builds an engine for `network` without modifying it. Errors name the layer or tensor at fault.
   Result<std::unique_ptr<Engine>> build(const Network& network, const BuilderConfig& config) const;
+
+  // The dynamic range of every tensor, as an INT8 build would use them: ranges set by hand, else a
+  // usable cache from the config's calibrator, else fresh calibration with it (running the FP32
+  // network over its batches; the cache is written afterwards). Errors name the input, file or
+  // tensor at fault; an error inside the calibrator's get_batch stops calibration with it.
+  Result<CalibrationReport> calibrate(const Network& network, const BuilderConfig& config) const;
 
   Logger& logger() const { return *logger_; }
 

@@ -1,0 +1,189 @@
+// INT8 calibration: the Calibrator interface (TensorRT's IInt8Calibrator), its algorithms, and the
+// ready-made calibrator that reads batches from a data source and keeps its cache in a file.
+//
+//   class MyCalibrator : public int8rt::EntropyCalibrator2 {
+//     int64_t batch_size() const override { return 32; }
+//     Result<bool> get_batch(std::span<const std::string> names,
+//                            std::span<const void*> bindings) override {
+//       if (done()) return false;
+//       bindings[0] = next_images();  // 32 x 1 x 28 x 28 floats, valid until the next call
+//       return true;
+//     }
+//   };
+//
+// Ranges set by hand (Tensor::set_dynamic_range) win over a cache, and a usable cache wins over
+// fresh calibration.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "int8rt/engine.h"
+#include "int8rt/status.h"
+
+namespace int8rt {
+
+class DataSource;
+
+enum class CalibrationAlgorithm : uint8_t {
+  kEntropy2,    // KL divergence on the graph before fusion; TensorRT's recommendation for CNNs
+  kEntropy,     // the same search on the graph after fusion (TensorRT's legacy entropy calibrator)
+  kMinMax,      // the largest |x| seen; TensorRT's recommendation for BERT-like networks
+  kLegacy,      // a quantile of |x| times a regression cutoff, after fusion
+  kPercentile,  // a percentile of |x| (default 99.99)
+  kMse,         // the threshold minimizing the squared quantization error
+};
+
+// "entropy2", "entropy", "minmax", "legacy", "percentile", "mse".
+std::string_view to_string(CalibrationAlgorithm algorithm);
+std::optional<CalibrationAlgorithm> calibration_algorithm_from_string(std::string_view name);
+// The name in cache headers: "EntropyCalibration2", "MinMaxCalibration", ... (TensorRT's names;
+// "PercentileCalibration" and "MSECalibration" are int8rt's own).
+std::string_view cache_algorithm_name(CalibrationAlgorithm algorithm);
+// Whether the algorithm calibrates the graph after layer fusion (as TensorRT does for Entropy and
+// Legacy) rather than before it.
+bool calibrates_after_fusion(CalibrationAlgorithm algorithm);
+
+class Calibrator {
+ public:
+  virtual ~Calibrator() = default;
+
+  // Samples per batch; every batch holds exactly this many. Called once per calibration.
+  virtual int64_t batch_size() const = 0;
+
+  // How many batches get_batch will provide, for progress display; -1 when unknown.
+  virtual int64_t num_batches() const { return -1; }
+
+  // Called once before the first get_batch with the inputs the batches must fill (names, dtypes
+  // and shapes including the batch axis), so the calibrator can check its data fits. An error
+  // stops the build.
+  virtual Status prepare(std::span<const IoTensor> /*inputs*/) { return Status::ok(); }
+
+  // Provides the next batch: sets bindings[i] to host memory holding the data of network input
+  // names[i] (float32, row-major, batch_size() samples). The memory must stay valid until the next
+  // call. Returns false when no batches are left, or an error, which stops the build with it.
+  virtual Result<bool> get_batch(std::span<const std::string> names,
+                                 std::span<const void*> bindings) = 0;
+
+  // A calibration cache (TensorRT's text format) to use instead of calibrating, or "" for none.
+  virtual std::string read_calibration_cache() { return {}; }
+  // Receives the cache after calibration.
+  virtual Status write_calibration_cache(std::string_view /*cache*/) { return Status::ok(); }
+
+  // int8rt keeps a fingerprint of the network, the data and the algorithm beside the cache, so a
+  // cache made for something else is detected and recalibrated. "" means unknown (the cache is
+  // trusted, as TensorRT does).
+  virtual std::string read_cache_fingerprint() { return {}; }
+  virtual Status write_cache_fingerprint(std::string_view /*fingerprint*/) { return Status::ok(); }
+  // Identifies the calibration data (e.g. a hash of it), for the fingerprint; "" if unknown.
+  virtual std::string data_fingerprint() { return {}; }
+
+  virtual CalibrationAlgorithm algorithm() const = 0;
+
+  // Algorithm parameters.
+  virtual double percentile() const { return 99.99; }       // kPercentile, in (0, 100]
+  virtual double quantile() const { return 0.9999; }        // kLegacy, in (0, 1]
+  virtual double regression_cutoff() const { return 1.0; }  // kLegacy, in (0, 1]
+};
+
+// Calibrators with the algorithm fixed, to subclass (TensorRT's IInt8EntropyCalibrator2, ...).
+class EntropyCalibrator2 : public Calibrator {
+ public:
+  CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kEntropy2; }
+};
+class EntropyCalibrator : public Calibrator {
+ public:
+  CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kEntropy; }
+};
+class MinMaxCalibrator : public Calibrator {
+ public:
+  CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kMinMax; }
+};
+class LegacyCalibrator : public Calibrator {
+ public:
+  CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kLegacy; }
+};
+class PercentileCalibrator : public Calibrator {
+ public:
+  CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kPercentile; }
+};
+class MseCalibrator : public Calibrator {
+ public:
+  CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kMse; }
+};
+
+// Where a tensor's range came from.
+enum class RangeSource : uint8_t { kManual, kCache, kCalibration };
+std::string_view to_string(RangeSource source);  // "manual", "cache", "calibration"
+
+struct TensorRangeInfo {
+  std::string name;
+  float amax = 0.0f;
+  RangeSource source = RangeSource::kCalibration;
+  uint64_t nan_count = 0;  // non-finite values seen during calibration (excluded from the range)
+  uint64_t inf_count = 0;
+};
+
+// What Builder::calibrate found.
+struct CalibrationReport {
+  CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy2;
+  bool from_cache = false;
+  int64_t batches = 0;  // batches run (0 when the cache was used)
+  int64_t samples = 0;
+  double seconds = 0.0;
+  std::vector<TensorRangeInfo> tensors;  // in network order
+  std::vector<std::string> missing;      // tensors left without a range
+  std::string cache;                     // the calibration cache text for `tensors`
+};
+
+struct StreamCalibratorOptions {
+  CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy2;
+  int64_t batch_size = 32;
+  int64_t max_batches = -1;  // all the source's full batches when < 0
+  std::string cache_path;    // read before calibrating and written after; "" for none
+  double percentile = 99.99;
+  double quantile = 0.9999;
+  double regression_cutoff = 1.0;
+};
+
+// A calibrator over a single-input network that feeds the samples of `source` in order, in full
+// batches (a final partial batch is dropped, as every batch must hold batch_size samples), and
+// keeps its cache and fingerprint in files (the fingerprint in `<cache_path>.fingerprint`).
+class StreamCalibrator final : public Calibrator {
+ public:
+  StreamCalibrator(std::unique_ptr<DataSource> source, StreamCalibratorOptions options);
+  ~StreamCalibrator() override;
+
+  int64_t batch_size() const override { return options_.batch_size; }
+  Status prepare(std::span<const IoTensor> inputs) override;
+  Result<bool> get_batch(std::span<const std::string> names,
+                         std::span<const void*> bindings) override;
+  std::string read_calibration_cache() override;
+  Status write_calibration_cache(std::string_view cache) override;
+  std::string read_cache_fingerprint() override;
+  Status write_cache_fingerprint(std::string_view fingerprint) override;
+  // The source's name, the samples this calibrator feeds and their values, hashed.
+  std::string data_fingerprint() override;
+  CalibrationAlgorithm algorithm() const override { return options_.algorithm; }
+  double percentile() const override { return options_.percentile; }
+  double quantile() const override { return options_.quantile; }
+  double regression_cutoff() const override { return options_.regression_cutoff; }
+
+  // Batches handed out so far.
+  int64_t batches_served() const { return next_batch_; }
+  // Full batches the source holds (capped by max_batches).
+  int64_t num_batches() const override;
+
+ private:
+  std::unique_ptr<DataSource> source_;
+  StreamCalibratorOptions options_;
+  int64_t next_batch_ = 0;
+  std::vector<float> buffer_;
+};
+
+}  // namespace int8rt

@@ -1,0 +1,40 @@
+// The fingerprint int8rt keeps beside a calibration cache: what the cache was computed from.
+//
+//   int8rt calibration fingerprint 1
+//   network: 3f2a9c0d17e4b6a5
+//   algorithm: entropy2
+//   batch_size: 32
+//   data: 9b1c44e0a2d3f718
+//
+// A cache whose fingerprint differs in any field is stale; `data` is compared only when both sides
+// know it.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "int8rt/calibrator.h"
+#include "int8rt/network.h"
+
+namespace int8rt::calib {
+
+struct Fingerprint {
+  std::vector<std::pair<std::string, std::string>> fields;
+
+  std::string text() const;
+  static Fingerprint parse(std::string_view text);
+  const std::string* find(std::string_view key) const;
+};
+
+// Hash of the network's structure (layers: op, name, inputs, outputs; tensors: name, dtype, shape)
+// and constant data. Attributes are not hashed.
+std::string network_hash(const Network& network);
+
+Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator);
+
+// The fields of `stored` that differ from `current` ("network", "algorithm", ...); empty when the
+// cache matches.
+std::vector<std::string> changed_fields(const Fingerprint& stored, const Fingerprint& current);
+
+}  // namespace int8rt::calib

@@ -1,0 +1,301 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "int8rt/builder.h"
+
+namespace int8rt {
+namespace {
+
+// A logger that keeps what it was told, for checking the messages.
+class RecordingLogger : public Logger {
+ public:
+  void log(Severity, std::string_view message) noexcept override {
+    text += std::string(message) + "\n";
+  }
+  std::string text;
+};
+
+// Hands out batches held in memory and keeps its cache in memory.
+class MemoryCalibrator : public Calibrator {
+ public:
+  MemoryCalibrator(CalibrationAlgorithm algorithm, int64_t batch,
+                   std::vector<std::vector<float>> batches)
+      : algorithm_(algorithm), batch_(batch), batches_(std::move(batches)) {}
+
+  int64_t batch_size() const override { return batch_; }
+  Result<bool> get_batch(std::span<const std::string> names,
+                         std::span<const void*> bindings) override {
+    EXPECT_EQ(names.size(), 1u);
+    if (fail_at_ == next_) return invalid_argument("camera unplugged");
+    if (next_ >= batches_.size()) return false;
+    bindings[0] = batches_[next_++].data();
+    return true;
+  }
+  std::string read_calibration_cache() override { return cache; }
+  Status write_calibration_cache(std::string_view text) override {
+    cache = std::string(text);
+    ++writes;
+    return Status::ok();
+  }
+  std::string read_cache_fingerprint() override { return fingerprint; }
+  Status write_cache_fingerprint(std::string_view text) override {
+    fingerprint = std::string(text);
+    return Status::ok();
+  }
+  CalibrationAlgorithm algorithm() const override { return algorithm_; }
+
+  void rewind() { next_ = 0; }
+  void fail_at(size_t batch) { fail_at_ = batch; }
+
+  std::string cache, fingerprint;
+  int writes = 0;
+
+ private:
+  CalibrationAlgorithm algorithm_;
+  int64_t batch_;
+  std::vector<std::vector<float>> batches_;
+  size_t next_ = 0;
+  size_t fail_at_ = SIZE_MAX;
+};
+
+constexpr int64_t kBatch = 4, kWidth = 8;
+
+// x [N, 8] -> Relu -> y
+std::unique_ptr<Network> relu_network() {
+  auto net = std::make_unique<Network>();
+  Tensor* x = net->add_input("x", DataType::kFloat, Dims{Dims::kDynamic, kWidth}).value();
+  Layer* relu = net->add_layer(OpType::kRelu, "relu", {x}, NoAttrs{}, {"y"}).value();
+  EXPECT_TRUE(net->mark_output(relu->output(0)).is_ok());
+  return net;
+}
+
+std::vector<std::vector<float>> random_batches(int count, float scale, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<std::vector<float>> batches(static_cast<size_t>(count));
+  for (auto& b : batches) {
+    b.resize(kBatch * kWidth);
+    for (float& v : b)
+      v = dist(rng);
+  }
+  return batches;
+}
+
+const TensorRangeInfo* find(const CalibrationReport& report, std::string_view name) {
+  for (const auto& t : report.tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+TEST(Calibrate, MinMaxSeesEveryBatch) {
+  auto batches = random_batches(5, 2.0f, 1);
+  float x_max = 0, y_max = 0;  // computed here, independently of the library
+  for (const auto& b : batches) {
+    for (float v : b) {
+      x_max = std::max(x_max, std::fabs(v));
+      y_max = std::max(y_max, v);
+    }
+  }
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_FALSE(report->from_cache);
+  EXPECT_EQ(report->batches, 5);
+  EXPECT_EQ(report->samples, 5 * kBatch);
+  ASSERT_NE(find(*report, "x"), nullptr);
+  ASSERT_NE(find(*report, "y"), nullptr);
+  EXPECT_EQ(find(*report, "x")->amax, x_max);
+  EXPECT_EQ(find(*report, "y")->amax, y_max);
+  EXPECT_TRUE(report->missing.empty());
+  EXPECT_EQ(calibrator.writes, 1);
+  EXPECT_EQ(calibrator.cache.substr(0, calibrator.cache.find('\n')), "TRT-8601-MinMaxCalibration");
+}
+
+TEST(Calibrate, CacheIsReusedAndDeterministic) {
+  auto batches = random_batches(3, 1.0f, 2);
+  Builder builder;
+  auto net = relu_network();
+  MemoryCalibrator first(CalibrationAlgorithm::kEntropy2, kBatch, batches);
+  MemoryCalibrator second(CalibrationAlgorithm::kEntropy2, kBatch, batches);
+  BuilderConfig config;
+  config.set_int8_calibrator(&first);
+  auto a = builder.calibrate(*net, config);
+  config.set_int8_calibrator(&second);
+  auto b = builder.calibrate(*net, config);
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  EXPECT_EQ(first.cache, second.cache);  // same network + same data: byte-identical caches
+
+  RecordingLogger log;
+  log.text.clear();
+  Builder quiet(log);
+  config.set_int8_calibrator(&first);
+  first.rewind();
+  auto again = quiet.calibrate(*net, config);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_TRUE(again->from_cache);
+  EXPECT_EQ(again->batches, 0);
+  EXPECT_EQ(first.writes, 1);
+  EXPECT_NE(log.text.find("calibration skipped"), std::string::npos) << log.text;
+  for (const auto& t : again->tensors) {
+    EXPECT_EQ(t.source, RangeSource::kCache);
+    EXPECT_NEAR(t.amax, find(*a, t.name)->amax, 1e-6f * t.amax) << t.name;
+  }
+}
+
+TEST(Calibrate, CacheOfAnotherAlgorithmIsIgnored) {
+  auto batches = random_batches(2, 1.0f, 3);
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  calibrator.cache = "TRT-8601-EntropyCalibration2\nx: 3c008912\ny: 3c008912\n";
+  RecordingLogger log;
+  Builder builder(log);
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_FALSE(report->from_cache);
+  EXPECT_EQ(report->batches, 2);
+  EXPECT_NE(log.text.find("EntropyCalibration2"), std::string::npos) << log.text;
+}
+
+TEST(Calibrate, GarbageCacheIsIgnoredWithAWarning) {
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, random_batches(1, 1.0f, 4));
+  calibrator.cache = std::string("\x00\x01garbage\xff", 11);
+  RecordingLogger log;
+  Builder builder(log);
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_EQ(report->batches, 1);
+  EXPECT_NE(log.text.find("ignoring the calibration cache"), std::string::npos) << log.text;
+}
+
+TEST(Calibrate, StaleCacheIsRecalibratedSayingWhatChanged) {
+  auto batches = random_batches(2, 1.0f, 5);
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  ASSERT_TRUE(builder.calibrate(*relu_network(), config).is_ok());
+
+  // The same tensor names, a different network: y = Relu(x) * 1 instead of Relu(x).
+  auto changed = std::make_unique<Network>();
+  Tensor* x = changed->add_input("x", DataType::kFloat, Dims{Dims::kDynamic, kWidth}).value();
+  Tensor* r = changed->add_layer(OpType::kRelu, "relu", {x}, NoAttrs{}, {"r"}).value()->output(0);
+  Tensor* y = changed->add_layer(OpType::kIdentity, "id", {r}, NoAttrs{}, {"y"}).value()->output(0);
+  ASSERT_TRUE(changed->mark_output(y).is_ok());
+  RecordingLogger log;
+  Builder watched(log);
+  calibrator.rewind();
+  auto report = watched.calibrate(*changed, config);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_FALSE(report->from_cache);
+  EXPECT_NE(log.text.find("stale (changed since it was written: network)"), std::string::npos)
+      << log.text;
+}
+
+TEST(Calibrate, ManualRangesWin) {
+  auto net = relu_network();
+  ASSERT_TRUE(net->find_tensor("x")->set_dynamic_range(-5.0f, 3.0f).is_ok());
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, random_batches(2, 1.0f, 6));
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*net, config);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_EQ(find(*report, "x")->source, RangeSource::kManual);
+  EXPECT_EQ(find(*report, "x")->amax, 5.0f);
+  EXPECT_EQ(find(*report, "y")->source, RangeSource::kCalibration);
+
+  // Every range set by hand: nothing to calibrate, the calibrator is not asked for data.
+  ASSERT_TRUE(net->find_tensor("y")->set_dynamic_range(0.0f, 2.0f).is_ok());
+  MemoryCalibrator unused(CalibrationAlgorithm::kMinMax, kBatch, {});
+  config.set_int8_calibrator(&unused);
+  auto manual = builder.calibrate(*net, config);
+  ASSERT_TRUE(manual.is_ok()) << manual.status().to_string();
+  EXPECT_EQ(manual->batches, 0);
+  EXPECT_EQ(unused.writes, 0);
+}
+
+TEST(Calibrate, WithoutCalibratorReportsMissingRanges) {
+  auto net = relu_network();
+  ASSERT_TRUE(net->find_tensor("x")->set_dynamic_range(-1.0f, 1.0f).is_ok());
+  RecordingLogger log;
+  Builder builder(log);
+  BuilderConfig config;
+  config.set_input_shape("x", Dims{1, kWidth});
+  auto report = builder.calibrate(*net, config);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  ASSERT_EQ(report->missing, std::vector<std::string>{"y"});
+  EXPECT_NE(log.text.find("tensor \"y\" has no dynamic range"), std::string::npos) << log.text;
+}
+
+TEST(Calibrate, ErrorsInGetBatchStopCalibration) {
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, random_batches(3, 1.0f, 7));
+  calibrator.fail_at(1);
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_FALSE(report.is_ok());
+  EXPECT_NE(report.status().message().find("camera unplugged"), std::string::npos);
+  EXPECT_NE(report.status().message().find("batch 1"), std::string::npos);
+  EXPECT_EQ(calibrator.writes, 0);  // no cache from a failed calibration
+}
+
+TEST(Calibrate, EmptyCalibrationSetIsAnError) {
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, {});
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_FALSE(report.is_ok());
+  EXPECT_NE(report.status().message().find("no batches"), std::string::npos);
+}
+
+TEST(Calibrate, NonFiniteValuesAreCountedAndLeftOut) {
+  auto batches = random_batches(2, 1.0f, 8);
+  batches[1][3] = NAN;
+  batches[1][5] = INFINITY;
+  float x_max = 0;
+  for (const auto& b : batches) {
+    for (float v : b) {
+      if (std::isfinite(v)) x_max = std::max(x_max, std::fabs(v));
+    }
+  }
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  RecordingLogger log;
+  Builder builder(log);
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_TRUE(report.is_ok());
+  const TensorRangeInfo* x = find(*report, "x");
+  EXPECT_EQ(x->amax, x_max);
+  EXPECT_EQ(x->nan_count, 1u);
+  EXPECT_EQ(x->inf_count, 1u);
+  EXPECT_NE(log.text.find("tensor \"x\": 1 NaN and 1 infinite"), std::string::npos) << log.text;
+}
+
+TEST(Calibrate, RejectsBadParameters) {
+  class BadPercentile : public MemoryCalibrator {
+   public:
+    BadPercentile() : MemoryCalibrator(CalibrationAlgorithm::kPercentile, kBatch, {}) {}
+    double percentile() const override { return 120.0; }
+  } calibrator;
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*relu_network(), config);
+  ASSERT_FALSE(report.is_ok());
+  EXPECT_NE(report.status().message().find("120"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace int8rt
