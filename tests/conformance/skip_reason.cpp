@@ -32,17 +32,51 @@ size_t find_token(std::string_view text, std::string_view word, bool ignore_case
   return std::string_view::npos;
 }
 
+// Quoted names of tensors, nodes and layers differ per test: `input "x"` -> `input "..."`. Other
+// quoted text (attribute values such as `mode "cubic"`) says what is unsupported and stays.
+std::string mask_names(std::string_view text) {
+  static constexpr std::string_view kNameWords[] = {"tensor", "input", "output",
+                                                    "node",   "layer", "initializer"};
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t open = text.find('"', at);
+    if (open == std::string_view::npos) break;
+    const size_t close = text.find('"', open + 1);
+    if (close == std::string_view::npos) break;
+    std::string_view before = text.substr(at, open - at);
+    while (!before.empty() && before.back() == ' ')
+      before.remove_suffix(1);
+    const bool is_name =
+        std::any_of(std::begin(kNameWords), std::end(kNameWords), [&](std::string_view word) {
+          return before.size() >= word.size() &&
+                 before.substr(before.size() - word.size()) == word &&
+                 (before.size() == word.size() ||
+                  !is_ident(before[before.size() - word.size() - 1]));
+        });
+    out.append(text.substr(at, open + 1 - at));
+    out.append(is_name ? "..." : text.substr(open + 1, close - open - 1));
+    out.push_back('"');
+    at = close + 1;
+  }
+  out.append(text.substr(std::min(at, text.size())));
+  return out;
+}
+
 // The message's last clause: what follows the last ": " (messages are "file: node: what").
 std::string last_clause(std::string_view message) {
   while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back()))) {
     message.remove_suffix(1);
   }
+  // "...; other unsupported ops: Mul": the first of several reasons is the one that counts.
+  message = message.substr(0, message.find("; "));
   const size_t colon = message.rfind(": ");
   std::string_view tail = colon == std::string_view::npos ? message : message.substr(colon + 2);
   if (tail.empty()) tail = message;
+  const std::string masked = mask_names(tail);
   constexpr size_t kMaxLength = 120;
-  std::string out(tail.substr(0, kMaxLength));
-  if (tail.size() > kMaxLength) out += "...";
+  std::string out = masked.substr(0, kMaxLength);
+  if (masked.size() > kMaxLength) out += "...";
   return out;
 }
 

@@ -53,10 +53,25 @@ TEST(SkipReason, KnownOpWithAnUnsupportedFeature) {
             "op \"BatchNormalization\": training_mode=1 is not supported");
 }
 
+TEST(SkipReason, NamesOfTensorsAndNodesAreMasked) {
+  const std::vector<ModelOp> ops = {{"", "Reshape"}};
+  EXPECT_EQ(skip_reason("model.onnx: Reshape \"r\": input 1 (shape, tensor \"shape_7\") must be "
+                        "known at build time",
+                        ops),
+            "op \"Reshape\": input 1 (shape, tensor \"...\") must be known at build time");
+  EXPECT_EQ(skip_reason("model.onnx: graph input \"opt_in\" is not a tensor", {}),
+            "graph input \"...\" is not a tensor");
+  // Attribute values are what is unsupported: they stay.
+  EXPECT_EQ(skip_reason("m: mode \"cubic\" of node \"n\" is not supported", {}),
+            "mode \"cubic\" of node \"...\" is not supported");
+}
+
 TEST(SkipReason, FallsBackToTheLastClause) {
   EXPECT_EQ(skip_reason("model.onnx: opset 99 of the default domain", {}),
             "opset 99 of the default domain");
   EXPECT_EQ(skip_reason("plain message", {}), "plain message");
+  EXPECT_EQ(skip_reason("m.onnx: Add: not this way; other unsupported ops: Mul", {}),
+            "not this way");
   const std::string long_message(300, 'x');
   EXPECT_EQ(skip_reason(long_message, {}).size(), 123u);
 }

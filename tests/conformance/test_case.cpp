@@ -157,6 +157,8 @@ class CaseRunner {
 
   Outcome run();
   const ModelInfo& info() const { return info_; }
+  // What the runner was doing ("import", "build", ...), to place an exception.
+  std::string_view stage() const { return stage_; }
 
  private:
   Outcome fail(std::string reason) const {
@@ -187,6 +189,7 @@ class CaseRunner {
   std::unique_ptr<Network> network_;
   std::unique_ptr<Engine> engine_;
   std::map<std::string, std::vector<int64_t>> built_shapes_;
+  std::string_view stage_ = "reading the test";
 };
 
 Outcome CaseRunner::run() {
@@ -204,6 +207,7 @@ Outcome CaseRunner::run() {
 
   network_ = std::make_unique<Network>();
   OnnxParser parser(*network_, logger_);
+  stage_ = "import";
   if (Status status = parser.parse_from_file((dir_ / "model.onnx").string()); !status.is_ok()) {
     return from_status("import", status);
   }
@@ -217,6 +221,7 @@ Outcome CaseRunner::run() {
     }
   }
   for (const DataSet& set : sets) {
+    stage_ = "reading the test data";
     if (std::optional<Outcome> outcome = run_data_set(set)) {
       if (outcome->verdict == Verdict::kFail && sets.size() > 1) {
         outcome->reason = set.name + ": " + outcome->reason;
@@ -281,6 +286,7 @@ std::optional<Outcome> CaseRunner::run_data_set(const DataSet& set) {
     config.set_backend(options_.backend);
     for (const auto& [name, dims] : shapes)
       config.set_input_shape(name, Dims(dims));
+    stage_ = "build";
     Result<std::unique_ptr<Engine>> engine = builder.build(*network_, config);
     if (!engine.is_ok()) return from_status("build", engine.status());
     engine_ = std::move(engine).value();
@@ -320,6 +326,7 @@ std::optional<Outcome> CaseRunner::run_data_set(const DataSet& set) {
     output_ptrs.push_back(bytes.data());
 
   std::unique_ptr<ExecutionContext> context = engine_->create_execution_context();
+  stage_ = "execute";
   if (Status status = context->execute(input_ptrs, output_ptrs); !status.is_ok()) {
     return fail("execute: " + status.to_string());
   }
@@ -343,9 +350,11 @@ Outcome run_test_case(const std::filesystem::path& dir, const CaseOptions& optio
     runner.emplace(dir, options);
     outcome = runner->run();
   } catch (const std::exception& e) {
-    outcome = {Verdict::kFail, std::string("exception: ") + e.what(), "", {}};
+    const std::string stage(runner ? runner->stage() : "setup");
+    outcome = {Verdict::kFail, stage + ": exception: " + e.what(), "", {}};
   } catch (...) {
-    outcome = {Verdict::kFail, "exception of unknown type", "", {}};
+    const std::string stage(runner ? runner->stage() : "setup");
+    outcome = {Verdict::kFail, stage + ": exception of unknown type", "", {}};
   }
   if (runner) {
     for (const ModelOp& op : runner->info().ops) {
