@@ -1,15 +1,17 @@
 // Reference Resize: n-d nearest, linear and cubic interpolation, separable per axis.
 //
 // Each output coordinate x on an axis maps to an input coordinate x' (in = input extent,
-// out = output extent, s = scale):
+// s = scale, L = s * in the resized length as a real number, as ONNX's reference implementation
+// has it: with scales it need not be an integer, e.g. 4 * 0.6 = 2.4 for an output extent of 2):
 //   half_pixel            x' = (x + 0.5) / s - 0.5
-//   half_pixel_symmetric  x' = c * (1 - out / (s * in)) + (x + 0.5) / s - 0.5, c = in / 2
-//   pytorch_half_pixel    x' = out > 1 ? (x + 0.5) / s - 0.5 : 0
-//   align_corners         x' = out > 1 ? x * (in - 1) / (out - 1) : 0
+//   half_pixel_symmetric  x' = c * (1 - out / L) + (x + 0.5) / s - 0.5, c = in / 2
+//   pytorch_half_pixel    x' = L > 1 ? (x + 0.5) / s - 0.5 : 0
+//   align_corners         x' = L == 1 ? 0 : x * (in - 1) / (L - 1)
 //   asymmetric            x' = x / s
-//   tf_crop_and_resize    x' = out > 1 ? a * (in - 1) + x * (b - a) * (in - 1) / (out - 1)
-//                                      : (a + b) / 2 * (in - 1),   roi [a, b] on that axis;
-//                         an x' outside [0, in - 1] on any axis yields extrapolation_value.
+//   tf_crop_and_resize    x' = L == 1 ? (a + b) / 2 * (in - 1)
+//                                     : a * (in - 1) + x * (b - a) * (in - 1) / (L - 1),
+//                         roi [a, b] on that axis; an x' outside [0, in - 1] on any axis yields
+//                         extrapolation_value.
 // The axis then contributes taps (input index, weight):
 //   nearest  one tap, x' rounded by nearest_mode (round_prefer_floor/ceil: halves go down/up);
 //   linear   floor(x') and floor(x') + 1 with weights 1 - t and t, t = x' - floor(x');
@@ -43,24 +45,25 @@ double source_coordinate(const ResizeAttrs& attrs, int64_t x, double scale, int6
                          double roi_start, double roi_end) {
   const auto xd = static_cast<double>(x);
   const auto ind = static_cast<double>(in);
-  const auto outd = static_cast<double>(out);
+  double length = scale * ind;
+  // With sizes, s = out / in: make L exactly out again.
+  if (std::fabs(length - static_cast<double>(out)) < 1e-9 * length)
+    length = static_cast<double>(out);
   switch (attrs.coordinate_transformation_mode) {
     case ResizeCoordinateMode::kHalfPixel:
       return (xd + 0.5) / scale - 0.5;
-    case ResizeCoordinateMode::kHalfPixelSymmetric: {
-      const double adjustment = outd / (scale * ind);
-      return ind / 2.0 * (1.0 - adjustment) + (xd + 0.5) / scale - 0.5;
-    }
+    case ResizeCoordinateMode::kHalfPixelSymmetric:
+      return ind / 2.0 * (1.0 - static_cast<double>(out) / length) + (xd + 0.5) / scale - 0.5;
     case ResizeCoordinateMode::kPytorchHalfPixel:
-      return out > 1 ? (xd + 0.5) / scale - 0.5 : 0.0;
+      return length > 1.0 ? (xd + 0.5) / scale - 0.5 : 0.0;
     case ResizeCoordinateMode::kAlignCorners:
-      return out > 1 ? xd * (ind - 1.0) / (outd - 1.0) : 0.0;
+      return length == 1.0 ? 0.0 : xd * (ind - 1.0) / (length - 1.0);
     case ResizeCoordinateMode::kAsymmetric:
       return xd / scale;
     case ResizeCoordinateMode::kTfCropAndResize:
-      return out > 1
-                 ? roi_start * (ind - 1.0) + xd * (roi_end - roi_start) * (ind - 1.0) / (outd - 1.0)
-                 : 0.5 * (roi_start + roi_end) * (ind - 1.0);
+      return length == 1.0 ? 0.5 * (roi_start + roi_end) * (ind - 1.0)
+                           : roi_start * (ind - 1.0) +
+                                 xd * (roi_end - roi_start) * (ind - 1.0) / (length - 1.0);
   }
   return xd;
 }

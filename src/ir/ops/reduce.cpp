@@ -16,7 +16,9 @@ Status infer_reduce(Layer& layer, std::initializer_list<DataType> dtypes) {
   INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* x, required_input(layer, 0, "data"));
   INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, dtypes));
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 1, {DataType::kInt64, DataType::kInt32}));
+  if (layer.num_inputs() > 1) {
+    INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 1, {DataType::kInt64, DataType::kInt32}));
+  }
   INT8RT_ASSIGN_OR_RETURN(std::vector<int> axes, reduce_axes(layer));
   const auto& attrs = layer.attrs_as<ReduceAttrs>();
   std::vector<int64_t> out;

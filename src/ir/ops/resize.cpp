@@ -20,9 +20,10 @@ Status infer_Resize(Layer& layer) {
                        to_string(x->dtype()), " input \"", x->name(),
                        "\" (only nearest resizes integer data)");
   }
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 1, {DataType::kFloat}));
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 2, {DataType::kFloat}));
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 3, {DataType::kInt64}));
+  const int n = layer.num_inputs();
+  if (n > 1) INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 1, {DataType::kFloat}));
+  if (n > 2) INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 2, {DataType::kFloat}));
+  if (n > 3) INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 3, {DataType::kInt64}));
   INT8RT_ASSIGN_OR_RETURN(ResizeGeometry geometry, resize_geometry(layer));
   set_output(layer, 0, x->dtype(), Dims(std::move(geometry.out)));
   return Status::ok();
