@@ -1,6 +1,7 @@
 // IDX files (http://yann.lecun.com/exdb/mnist/): a big-endian header
 //   uint8 0, uint8 0, uint8 type (0x08 = unsigned byte), uint8 rank, uint32 extent[rank]
 // followed by the row-major data. Images are [N,H,W] (magic 0x00000803), labels [N] (0x00000801).
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@ struct IdxArray {
   std::string bytes;  // the whole file; the data starts at `offset`
   size_t offset = 0;
 };
+
+std::string hex32(uint32_t value) {
+  char text[16];
+  std::snprintf(text, sizeof(text), "0x%08x", value);
+  return text;
+}
 
 std::string_view idx_type_name(int code) {
   switch (code) {
@@ -49,18 +56,18 @@ Result<IdxArray> read_idx_u8(const std::string& path, int rank, std::string_view
       (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
   const uint32_t expected_magic = 0x800u | static_cast<uint32_t>(rank);
   if (p[0] != 0 || p[1] != 0) {
-    return parse_error(path, ": not an IDX file (magic 0x", std::hex, magic, ", expected 0x0000",
-                       expected_magic, " for ", what, ")");
+    return parse_error(path, ": not an IDX file (magic ", hex32(magic), ", expected ",
+                       hex32(expected_magic), " for ", what, ")");
   }
   if (p[2] != 0x08) {
-    return unsupported(path, ": IDX element type 0x", std::hex, int{p[2]}, " (",
+    return unsupported(path, ": IDX element type 0x", hex32(p[2]).substr(8), " (",
                        idx_type_name(p[2]), ") is not supported for ", what,
                        ", expected 0x08 (unsigned byte)");
   }
   if (p[3] != rank) {
-    return invalid_argument(path, ": IDX ", what, " file must have ", rank, " dims (magic 0x0000",
-                            std::hex, expected_magic, "), this one has ", std::dec, int{p[3]},
-                            " (magic 0x0000", std::hex, magic, ")");
+    return invalid_argument(path, ": IDX ", what, " file must have ", rank, " dims (magic ",
+                            hex32(expected_magic), "), this one has ", int{p[3]}, " (magic ",
+                            hex32(magic), ")");
   }
   array.offset = 4 + 4 * static_cast<size_t>(rank);
   if (size < array.offset) {
