@@ -1,6 +1,47 @@
+// int8rt: the command-line tool. One subcommand per file (run.cpp, eval.cpp).
 #include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
 
-int main() {
-  std::fprintf(stderr, "int8rt: no subcommands yet\n");
-  return 1;
+#include "commands.h"
+#include "common.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: int8rt <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  run     run a network once on .npy inputs; print or save its outputs\n"
+    "  eval    top-1 accuracy of a classifier on a labelled data set\n"
+    "\n"
+    "`int8rt <command> --help` lists the command's flags.\n"
+    "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace int8rt::cli;
+  if (argc < 2) {
+    std::fprintf(stderr, "%s", kUsage);
+    return kExitUserError;
+  }
+  const std::string_view command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::printf("%s", kUsage);
+    return kExitOk;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "run") return run_command(args);
+    if (command == "eval") return eval_command(args);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "int8rt %s: internal error: %s\n", argv[1], error.what());
+    return kExitInternalError;
+  }
+  std::fprintf(stderr, "int8rt: unknown command \"%s\" (commands: run, eval; see int8rt --help)\n",
+               argv[1]);
+  return kExitUserError;
 }

@@ -1,0 +1,12 @@
+// The int8rt subcommands; each takes the arguments after its name and returns the exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace int8rt::cli {
+
+int run_command(const std::vector<std::string>& argv);
+int eval_command(const std::vector<std::string>& argv);
+
+}  // namespace int8rt::cli
