@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -131,6 +132,31 @@ inline void expect_close(const std::vector<float>& actual, const std::vector<flo
 // kernels accumulate in double, so their error does not grow with the reduction length; oracles
 // computed in double in the tests agree with them to a few float ulps.
 constexpr double kFloatTolerance = 4.0 / (1 << 24);
+
+// Calls fn(index) for every index of a row-major array of `extents`, in order.
+inline void for_each_index(const std::vector<int64_t>& extents,
+                           const std::function<void(const std::vector<int64_t>&)>& fn) {
+  for (int64_t e : extents)
+    if (e == 0) return;
+  std::vector<int64_t> index(extents.size(), 0);
+  while (true) {
+    fn(index);
+    int axis = static_cast<int>(extents.size()) - 1;
+    for (; axis >= 0; --axis) {
+      if (++index[static_cast<size_t>(axis)] < extents[static_cast<size_t>(axis)]) break;
+      index[static_cast<size_t>(axis)] = 0;
+    }
+    if (axis < 0) return;
+  }
+}
+
+// The row-major offset of `index` in an array of `extents`.
+inline int64_t flat(const std::vector<int64_t>& extents, const std::vector<int64_t>& index) {
+  int64_t offset = 0;
+  for (size_t i = 0; i < extents.size(); ++i)
+    offset = offset * extents[i] + index[i];
+  return offset;
+}
 
 inline std::string join(const std::vector<int64_t>& values) {
   std::ostringstream out;

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <functional>
 
 #include "kernels/reference_compute_test_util.h"
 
@@ -12,35 +11,14 @@ namespace int8rt {
 namespace {
 
 using testing::expect_close;
+using testing::flat;
+using testing::for_each_index;
 using testing::iota_floats;
 using testing::join;
 using testing::kFloatTolerance;
 using testing::random_floats;
 using testing::RefLayer;
 using V = std::vector<int64_t>;
-
-// Calls fn(index) for every index of a row-major array of `extents`.
-void for_each_index(const V& extents, const std::function<void(const V&)>& fn) {
-  for (int64_t e : extents)
-    if (e == 0) return;
-  V index(extents.size(), 0);
-  while (true) {
-    fn(index);
-    int axis = static_cast<int>(extents.size()) - 1;
-    for (; axis >= 0; --axis) {
-      if (++index[static_cast<size_t>(axis)] < extents[static_cast<size_t>(axis)]) break;
-      index[static_cast<size_t>(axis)] = 0;
-    }
-    if (axis < 0) return;
-  }
-}
-
-int64_t flat(const V& extents, const V& index) {
-  int64_t offset = 0;
-  for (size_t i = 0; i < extents.size(); ++i)
-    offset = offset * extents[i] + index[i];
-  return offset;
-}
 
 double activation(double x, const FusedActivation& act) {
   switch (act.kind) {
