@@ -8,9 +8,6 @@ namespace int8rt::onnx_import {
 Status import_Relu(NodeContext& ctx) {
   return import_plain(ctx, OpType::kRelu);
 }
-Status import_PRelu(NodeContext& ctx) {
-  return import_plain(ctx, OpType::kPRelu);
-}
 Status import_Sigmoid(NodeContext& ctx) {
   return import_plain(ctx, OpType::kSigmoid);
 }
@@ -22,6 +19,31 @@ Status import_HardSwish(NodeContext& ctx) {
 }
 Status import_Softplus(NodeContext& ctx) {
   return import_plain(ctx, OpType::kSoftplus);
+}
+
+// PRelu-1/6: a slope of one value is shared; a 1-D slope of C values is per channel (axis 1).
+// PRelu-7 broadcasts the slope numpy-style instead, so a [C] slope becomes [C, 1, ..., 1]; that
+// needs the rank of X at import.
+Status import_PRelu(NodeContext& ctx) {
+  if (ctx.opset() >= 7) return import_plain(ctx, OpType::kPRelu);
+  Tensor* x = ctx.required_input(0, "X");
+  Tensor* slope = ctx.required_input(1, "slope");
+  if (x == nullptr || slope == nullptr) return ctx.status();
+  const int rank_x = known_rank(x);
+  const int rank_slope = known_rank(slope);
+  const bool per_channel = rank_slope == 1 && slope->dims()[0] != 1;
+  if (per_channel || rank_slope < 0) {
+    if (rank_x < 0 || rank_slope < 0) {
+      return ctx.fail(unsupported(ctx.describe(),
+                                  ": a per-channel slope needs the ranks of X and "
+                                  "slope at import, but \"",
+                                  (rank_x < 0 ? x : slope)->name(),
+                                  "\" is computed by the network"));
+    }
+    slope = append_unit_axes(ctx, slope, rank_x - 2, "slope");
+  }
+  ctx.add_layer(OpType::kPRelu, {x, slope}, NoAttrs{});
+  return ctx.status();
 }
 
 Status import_LeakyRelu(NodeContext& ctx) {

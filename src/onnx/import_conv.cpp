@@ -1,5 +1,5 @@
-// Conv, ConvTranspose, Gemm, MatMul. Their attributes are the same in every opset from 7 to 17
-// (Gemm-11 only made C optional; Conv-11 and ConvTranspose-11 only relaxed the spec text).
+// Conv, ConvTranspose, Gemm, MatMul. Their attributes are the same in every opset from 1 to 17
+// but Gemm's broadcast (opsets 1-6); Gemm-11 made C optional.
 #include "onnx/op_importers.h"
 
 namespace int8rt::onnx_import {
@@ -36,6 +36,9 @@ Status import_Gemm(NodeContext& ctx) {
   attrs.beta = ctx.attr_float("beta", 1.0f);
   attrs.trans_a = ctx.attr_int("transA", 0) != 0;
   attrs.trans_b = ctx.attr_int("transB", 0) != 0;
+  // Gemm-1/6: broadcast=1 lets C broadcast, as it always may from opset 7; broadcast=0 requires C
+  // to have the full output shape, which is a special case.
+  if (ctx.opset() < 7) ctx.ignore_attrs({"broadcast"});
   ctx.add_layer(OpType::kGemm, ctx.inputs(), std::move(attrs));
   return ctx.status();
 }

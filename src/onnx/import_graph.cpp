@@ -19,15 +19,17 @@ bool is_default_domain(std::string_view domain) {
   return domain.empty() || domain == "ai.onnx";
 }
 
+// The opset of the default domain; 0 when the model imports none (then it may only use ops of
+// other domains, which check_ops rejects with a better message).
 Result<int> default_opset(const onnx::ModelProto& model) {
-  int64_t opset = -1;
+  int64_t opset = 0;
+  bool imported = false;
   for (const onnx::OperatorSetIdProto& import : model.opset_import()) {
-    if (is_default_domain(import.domain())) opset = std::max(opset, import.version());
+    if (!is_default_domain(import.domain())) continue;
+    opset = imported ? std::max(opset, import.version()) : import.version();
+    imported = true;
   }
-  if (opset < 0) {
-    return parse_error("the model imports no opset of the default ONNX domain (opset_import)");
-  }
-  if (opset < kMinOpset || opset > kMaxOpset) {
+  if (imported && (opset < kMinOpset || opset > kMaxOpset)) {
     return unsupported("opset ", opset, " is not supported (int8rt imports opsets ", kMinOpset,
                        " to ", kMaxOpset, ")");
   }
@@ -209,6 +211,10 @@ Status check_ops(const onnx::GraphProto& graph, const GraphIndex& index, int ops
       status = unsupported("op \"", node.op_type(), "\" (node \"", index.node_name(i),
                            "\") is from domain \"", node.domain(),
                            "\"; only the default ONNX domain (\"\" or \"ai.onnx\") is supported");
+    } else if (opset == 0) {
+      status = parse_error("node \"", index.node_name(i), "\" (", node.op_type(),
+                           ") is from the default ONNX domain, but the model imports no opset of "
+                           "it (opset_import)");
     } else if (const OpImporter* importer = find_op_importer(node.op_type()); !importer) {
       status = unsupported("unsupported op \"", node.op_type(), "\" (node \"", index.node_name(i),
                            "\", opset ", opset, ")");
@@ -216,6 +222,10 @@ Status check_ops(const onnx::GraphProto& graph, const GraphIndex& index, int ops
       status = parse_error("op \"", node.op_type(), "\" (node \"", index.node_name(i),
                            "\") does not exist in opset ", opset, " (it was added in opset ",
                            importer->since_opset, ")");
+    } else if (importer->imported_from > opset) {
+      status = unsupported("op \"", node.op_type(), "\" (node \"", index.node_name(i),
+                           "\"): its opset-", opset, " version is not supported (", node.op_type(),
+                           " is imported from opset ", importer->imported_from, ")");
     }
     if (status.is_ok()) continue;
     if (first.is_ok()) {
@@ -306,6 +316,8 @@ Status import_model(const onnx::ModelProto& model, Network& network, Logger& log
   for (int i : order) {
     const onnx::NodeProto& node = graph.node(i);
     NodeContext ctx(state, node, index.node_name(i));
+    // Opsets 1-5: an in-place hint of no consequence for the results.
+    if (opset < 6) ctx.ignore_attrs({"consumed_inputs"});
     Status status =
         ctx.status().is_ok() ? find_op_importer(node.op_type())->import(ctx) : Status::ok();
     if (!ctx.status().is_ok()) return ctx.status();

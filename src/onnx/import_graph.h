@@ -9,8 +9,10 @@
 
 namespace int8rt::onnx_import {
 
-// The opsets of the default domain ("" / "ai.onnx") that int8rt imports.
-inline constexpr int kMinOpset = 7;
+// The opsets of the default domain ("" / "ai.onnx") that int8rt imports. Opsets 1 to 6 are
+// upgraded too (the broadcast/axis attributes of the binary ops, Reshape-1's shape attribute,
+// Cast-1's type names, ...); only the experimental Upsample-1 is not imported.
+inline constexpr int kMinOpset = 1;
 inline constexpr int kMaxOpset = 17;
 
 // Imports `model` into `network`, which should be empty (names must not clash). On failure the

@@ -8,9 +8,9 @@ Status import_Identity(NodeContext& ctx) {
   return import_plain(ctx, OpType::kIdentity);
 }
 
-// Dropout-7/10: attribute ratio; Dropout-12/13: inputs data, ratio?, training_mode?. At
-// inference it passes its input through. The mask output is declined; a training_mode input
-// must be a constant false.
+// Dropout-1/6/7/10: attribute ratio (and is_test before 7); Dropout-12/13: inputs data, ratio?,
+// training_mode?. At inference it passes its input through. The mask output is declined; a
+// training_mode input must be a constant false.
 Status import_Dropout(NodeContext& ctx) {
   ctx.ignore_attrs({"ratio", "seed", "is_test"});
   if (ctx.opset() >= 12 && ctx.has_input(2)) {
@@ -28,9 +28,22 @@ Status import_Dropout(NodeContext& ctx) {
   return ctx.status();
 }
 
-// Cast-6/9/13: `to` is a TensorProto data type code.
+// Cast-6/9/13: `to` is a TensorProto data type code; Cast-1: its name ("FLOAT").
 Status import_Cast(NodeContext& ctx) {
-  int64_t to = ctx.required_attr_int("to");
+  int64_t to = 0;
+  if (ctx.opset() >= 6) {
+    to = ctx.required_attr_int("to");
+  } else {
+    if (!ctx.has_attr("to")) {
+      return ctx.fail(parse_error(ctx.describe(), ": missing required attribute \"to\""));
+    }
+    std::string name = ctx.attr_string("to", "");
+    onnx::TensorProto_DataType code;
+    if (!onnx::TensorProto_DataType_Parse(name, &code)) {
+      return ctx.fail(parse_error(ctx.describe(), ": \"", name, "\" is not a data type"));
+    }
+    to = code;
+  }
   std::optional<DataType> type = to_data_type(static_cast<int32_t>(to));
   if (ctx.status().is_ok() && !type) {
     return ctx.fail(unsupported(ctx.describe(), ": cast to ",

@@ -3,8 +3,10 @@
 
 namespace int8rt::onnx_import {
 
+// Concat-1's axis is optional (default 1); required from Concat-4.
 Status import_Concat(NodeContext& ctx) {
-  ctx.add_layer(OpType::kConcat, ctx.inputs(), ConcatAttrs{ctx.required_attr_int("axis")});
+  int64_t axis = ctx.opset() < 4 ? ctx.attr_int("axis", 1) : ctx.required_attr_int("axis");
+  ctx.add_layer(OpType::kConcat, ctx.inputs(), ConcatAttrs{axis});
   return ctx.status();
 }
 
@@ -14,7 +16,7 @@ Status import_Gather(NodeContext& ctx) {
 }
 
 // Split-2/11 take the part sizes as an optional attribute (absent: equal parts, one per output);
-// Split-13 as an optional input. One layer output per node output.
+// Split-13 as an optional input; Split-1 as either. One layer output per node output.
 Status import_Split(NodeContext& ctx) {
   SplitAttrs attrs{ctx.attr_int("axis", 0)};
   if (ctx.opset() >= 13) {
@@ -22,8 +24,8 @@ Status import_Split(NodeContext& ctx) {
     return ctx.status();
   }
   Tensor* input = ctx.required_input(0, "input");
-  Tensor* split = nullptr;
-  if (std::vector<int64_t> sizes = ctx.attr_ints("split"); !sizes.empty()) {
+  Tensor* split = ctx.opset() < 2 ? ctx.input(1) : nullptr;
+  if (std::vector<int64_t> sizes = ctx.attr_ints("split"); !sizes.empty() && split == nullptr) {
     split = ctx.add_constant_input("split", int64_vector(sizes));
   }
   ctx.add_layer(OpType::kSplit, {input, split}, attrs);
@@ -45,8 +47,9 @@ Status import_Slice(NodeContext& ctx) {
   return ctx.status();
 }
 
-// Pad-2 takes pads (2 per axis: all begins, then all ends) and the fill value as attributes;
-// Pad-11 on takes them as inputs (pads int64 [2 * rank], constant_value a scalar).
+// Pad-2 takes pads (2 per axis: all begins, then all ends) and the fill value as attributes
+// (Pad-1 calls pads "paddings"); Pad-11 on takes them as inputs (pads int64 [2 * rank],
+// constant_value a scalar).
 Status import_Pad(NodeContext& ctx) {
   PadAttrs attrs;
   std::string mode = ctx.attr_string("mode", "constant");
@@ -65,7 +68,8 @@ Status import_Pad(NodeContext& ctx) {
     return ctx.status();
   }
   Tensor* data = ctx.required_input(0, "data");
-  Tensor* pads = ctx.add_constant_input("pads", int64_vector(ctx.required_attr_ints("pads")));
+  Tensor* pads = ctx.add_constant_input(
+      "pads", int64_vector(ctx.required_attr_ints(ctx.opset() < 2 ? "paddings" : "pads")));
   Tensor* value = nullptr;
   if (ctx.has_attr("value")) {
     value = ctx.add_constant_input("value", float_scalar(ctx.attr_float("value", 0.0f)));

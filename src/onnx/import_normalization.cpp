@@ -1,4 +1,4 @@
-// BatchNormalization (opsets 7, 9, 14, 15), in inference form only.
+// BatchNormalization (opsets 1, 6, 7, 9, 14, 15), in inference form only.
 #include "core/log.h"
 #include "onnx/op_importers.h"
 
@@ -11,7 +11,12 @@ namespace int8rt::onnx_import {
 Status import_BatchNormalization(NodeContext& ctx) {
   BatchNormAttrs attrs;
   attrs.epsilon = ctx.attr_float("epsilon", 1e-5f);
-  ctx.ignore_attrs({"momentum", "is_test"});
+  ctx.ignore_attrs({"momentum"});
+  // BatchNormalization-1/6: is_test=0 (the default) asks for batch statistics, as in training.
+  if (ctx.opset() < 7 && ctx.attr_int("is_test", 0) == 0) {
+    log_warning(ctx.logger(), ctx.describe(),
+                ": is_test=0 (training) is imported as inference, with the running statistics");
+  }
   if (ctx.opset() < 9 && ctx.attr_int("spatial", 1) == 0) {
     log_warning(ctx.logger(), ctx.describe(),
                 ": spatial=0 is ignored; the statistics are read as per-channel");

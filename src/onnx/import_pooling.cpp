@@ -1,4 +1,4 @@
-// MaxPool (opsets 8, 10, 11, 12), AveragePool (7, 10, 11), GlobalAveragePool, GlobalMaxPool.
+// MaxPool (opsets 1, 8, 10, 11, 12), AveragePool (1, 7, 10, 11), GlobalAveragePool, GlobalMaxPool.
 // ceil_mode and MaxPool's dilations exist from opset 10; AveragePool has no dilations before
 // opset 19. An attribute an opset does not define is left unread (and logged as ignored).
 #include "onnx/op_importers.h"
@@ -28,7 +28,8 @@ Status import_MaxPool(NodeContext& ctx) {
 
 Status import_AveragePool(NodeContext& ctx) {
   PoolAttrs attrs = read_pool_attrs(ctx);
-  attrs.count_include_pad = ctx.attr_int("count_include_pad", 0) != 0;
+  // AveragePool-1 has no count_include_pad: it never counts padding.
+  if (ctx.opset() >= 7) attrs.count_include_pad = ctx.attr_int("count_include_pad", 0) != 0;
   ctx.add_layer(OpType::kAveragePool, ctx.inputs(), std::move(attrs));
   return ctx.status();
 }

@@ -8,11 +8,18 @@ Status import_Flatten(NodeContext& ctx) {
   return ctx.status();
 }
 
-// Reshape-5/13 take the shape as an input; allowzero exists from opset 14.
+// Reshape-1 takes the shape as an attribute, Reshape-5/13 as an input; allowzero exists from
+// opset 14.
 Status import_Reshape(NodeContext& ctx) {
   ReshapeAttrs attrs;
   if (ctx.opset() >= 14) attrs.allowzero = ctx.attr_int("allowzero", 0) != 0;
-  ctx.add_layer(OpType::kReshape, ctx.inputs(), attrs);
+  if (ctx.opset() >= 5) {
+    ctx.add_layer(OpType::kReshape, ctx.inputs(), attrs);
+    return ctx.status();
+  }
+  Tensor* data = ctx.required_input(0, "data");
+  Tensor* shape = ctx.add_constant_input("shape", int64_vector(ctx.required_attr_ints("shape")));
+  ctx.add_layer(OpType::kReshape, {data, shape}, attrs);
   return ctx.status();
 }
 

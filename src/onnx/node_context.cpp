@@ -214,6 +214,20 @@ Tensor* NodeContext::add_constant_input(std::string_view role, Weights value) {
   return *tensor;
 }
 
+Tensor* NodeContext::add_internal_layer(std::string_view role, OpType type,
+                                        std::vector<Tensor*> inputs, Attrs attrs) {
+  if (!status_.is_ok()) return nullptr;
+  std::string layer_name = detail::concat(name_, ".", role);
+  std::string output = graph_.unique_tensor_name(layer_name);
+  Result<Layer*> layer = graph_.network().add_layer(type, std::move(layer_name), std::move(inputs),
+                                                    std::move(attrs), {output});
+  if (!layer.is_ok()) {
+    record(internal_error(describe(), ": ", layer.status().message()));
+    return nullptr;
+  }
+  return (*layer)->output(0);
+}
+
 Layer* NodeContext::add_layer(OpType type, std::vector<Tensor*> inputs, Attrs attrs,
                               int num_outputs) {
   if (!status_.is_ok()) return nullptr;

@@ -116,6 +116,10 @@ class NodeContext {
   // A constant tensor for a parameter that older opsets pass as an attribute, named after the
   // node and `role` ("slice1.starts").
   Tensor* add_constant_input(std::string_view role, Weights value);
+  // A layer of int8rt's own that an upgrade inserts before the node's layer (an Unsqueeze that
+  // aligns an old-style broadcast), named after the node and `role`; returns its output.
+  Tensor* add_internal_layer(std::string_view role, OpType type, std::vector<Tensor*> inputs,
+                             Attrs attrs);
   // Adds a layer that computes the node's first `num_outputs` outputs (-1: all of them). Node
   // outputs past those must have been declined. Trailing absent inputs are dropped. Returns
   // nullptr when an error is recorded.

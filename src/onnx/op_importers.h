@@ -24,7 +24,9 @@ Status import_Upsample(NodeContext& ctx);
 
 struct OpImporter {
   std::string_view op_type;
-  int since_opset;  // the first opset that defines the op
+  int since_opset;    // the first opset that defines the op
+  int imported_from;  // the first opset whose version of the op int8rt imports
+
   Status (*import)(NodeContext& ctx);
 };
 
@@ -33,12 +35,23 @@ const OpImporter* find_op_importer(std::string_view op_type);
 
 // --- Helpers shared by the families ---------------------------------------------------------
 
+// Add, Sub, Mul, Div, Pow and Equal: from opset 7 the inputs as they are; before, the broadcast
+// and axis attributes are turned into numpy broadcasting.
+Status import_binary(NodeContext& ctx, OpType type);
+
 // The importer of the simple ops: the node's inputs as they are, no attributes.
 Status import_plain(NodeContext& ctx, OpType type);
 
 // The auto_pad attribute (NOTSET, SAME_UPPER, SAME_LOWER, VALID) of Conv, ConvTranspose and the
 // pools.
 AutoPad read_auto_pad(NodeContext& ctx);
+
+// The rank of a tensor whose shape is known at import (graph inputs and constants); -1 otherwise.
+int known_rank(const Tensor* tensor);
+
+// `tensor` with `count` 1-extent axes appended (for numpy broadcasting): a reshaped copy of a
+// constant, else the output of an Unsqueeze layer named after the node and `role`.
+Tensor* append_unit_axes(NodeContext& ctx, Tensor* tensor, int64_t count, std::string_view role);
 
 // Constant values for the inputs that upgrades create.
 Weights int64_vector(const std::vector<int64_t>& values);  // shape [n]

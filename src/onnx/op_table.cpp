@@ -7,26 +7,33 @@ namespace int8rt::onnx_import {
 
 namespace {
 
-// The ops whose first definition is later than opset 1; all others exist in every opset.
-constexpr std::pair<std::string_view, int> kSinceOpset[] = {
-    {"Expand", 8},  {"Where", 9},  {"Erf", 9},        {"ConstantOfShape", 9},
-    {"Resize", 10}, {"Range", 11}, {"HardSwish", 14}, {"Upsample", 7},
+// The ops that a model of opset 1 cannot use: the first opset defining them. Upsample-1 was
+// experimental and is not imported: Upsample is imported from its opset-7 version on.
+struct History {
+  std::string_view op_type;
+  int since;
+  int imported_from;
+};
+constexpr History kHistory[] = {
+    {"Expand", 8, 8},   {"Where", 9, 9},   {"Erf", 9, 9},         {"ConstantOfShape", 9, 9},
+    {"Resize", 10, 10}, {"Range", 11, 11}, {"HardSwish", 14, 14}, {"Upsample", 1, 7},
 };
 
-constexpr int since_opset(std::string_view op_type) {
-  for (const auto& [name, opset] : kSinceOpset) {
-    if (name == op_type) return opset;
+constexpr History history(std::string_view op_type) {
+  for (const History& entry : kHistory) {
+    if (entry.op_type == op_type) return entry;
   }
-  return 1;
+  return {op_type, 1, 1};
 }
 
 constexpr OpImporter kImporters[] = {
-#define INT8RT_OP(name, attrs) {#name, since_opset(#name), import_##name},
+#define INT8RT_OP(name, attrs) \
+  {#name, history(#name).since, history(#name).imported_from, import_##name},
 #include "int8rt/ops.inc"
 #undef INT8RT_OP
-    {"Constant", 1, import_Constant},
-    {"Dropout", 1, import_Dropout},
-    {"Upsample", since_opset("Upsample"), import_Upsample},
+    {"Constant", 1, 1, import_Constant},
+    {"Dropout", 1, 1, import_Dropout},
+    {"Upsample", history("Upsample").since, history("Upsample").imported_from, import_Upsample},
 };
 
 }  // namespace
@@ -47,6 +54,28 @@ AutoPad read_auto_pad(NodeContext& ctx) {
   ctx.record(parse_error(ctx.describe(), ": auto_pad \"", value,
                          "\" is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID"));
   return AutoPad::kNotSet;
+}
+
+int known_rank(const Tensor* tensor) {
+  if (tensor->is_network_input() || tensor->is_constant()) return tensor->dims().rank();
+  return -1;
+}
+
+Tensor* append_unit_axes(NodeContext& ctx, Tensor* tensor, int64_t count, std::string_view role) {
+  if (tensor == nullptr || count <= 0) return tensor;
+  std::vector<int64_t> extents = tensor->dims().extents();
+  std::vector<int64_t> new_axes;
+  for (int64_t i = 0; i < count; ++i) {
+    new_axes.push_back(static_cast<int64_t>(extents.size()));
+    extents.push_back(1);
+  }
+  if (tensor->is_constant()) {
+    return ctx.add_constant_input(
+        role, Weights(tensor->dtype(), Dims(std::move(extents)), tensor->constant_value().data()));
+  }
+  Tensor* axes = ctx.add_constant_input(detail::concat(role, "_axes"), int64_vector(new_axes));
+  return ctx.add_internal_layer(detail::concat(role, "_unsqueeze"), OpType::kUnsqueeze,
+                                {tensor, axes}, NoAttrs{});
 }
 
 Weights int64_vector(const std::vector<int64_t>& values) {

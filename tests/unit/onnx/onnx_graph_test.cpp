@@ -283,30 +283,49 @@ TEST(OnnxGraph, OpNewerThanTheModelOpsetIsAnError) {
 }
 
 TEST(OnnxGraph, OpsetRange) {
-  for (int64_t opset : {6, 18}) {
+  auto import_one = [](int64_t opset, const char* op) {
     OnnxModel model(opset);
     model.input("x", kFloat, {1});
-    model.node("Relu", {"x"}, {"y"});
+    model.input("x2", kFloat, {1});
+    model.node(op,
+               op == std::string("Add") ? std::vector<std::string>{"x", "x2"}
+                                        : std::vector<std::string>{"x"},
+               {"y"}, "n");
     model.output("y");
     Network net;
-    Status status = parse_model(model, net);
-    EXPECT_EQ(status.code(), StatusCode::kUnsupported) << opset;
-    EXPECT_TRUE(contains(status.message(), "opset " + std::to_string(opset)));
+    return parse_model(model, net);
+  };
+  for (int64_t opset : {7, 11, 17}) {
+    EXPECT_TRUE(import_one(opset, "Relu").is_ok()) << opset;
+    EXPECT_TRUE(import_one(opset, "Add").is_ok()) << opset;
   }
-  for (int64_t opset : {7, 17}) {
-    OnnxModel model(opset);
-    model.input("x", kFloat, {1});
-    model.node("Relu", {"x"}, {"y"});
-    model.output("y");
-    Network net;
-    EXPECT_TRUE(parse_model(model, net).is_ok()) << opset;
-  }
+  Status too_new = import_one(18, "Relu");
+  EXPECT_EQ(too_new.code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(contains(too_new.message(), "opset 18 is not supported"));
+
+  // Opsets 1-6 are upgraded too (onnx_legacy_opset_test.cpp), but for the experimental
+  // Upsample-1.
+  EXPECT_TRUE(import_one(6, "Add").is_ok());
+  EXPECT_TRUE(import_one(1, "Relu").is_ok());
+  Status upsample = import_one(6, "Upsample");
+  EXPECT_EQ(upsample.code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(contains(upsample.message(), "\"Upsample\" (node \"n\"): its opset-6 version"));
+  EXPECT_EQ(import_one(0, "Relu").code(), StatusCode::kUnsupported);
+
+  // No opset of the default domain: fine for a graph without nodes of it.
   OnnxModel no_default(13);
   no_default.proto().mutable_opset_import(0)->set_domain("ai.onnx.ml");
   no_default.input("x", kFloat, {1});
   no_default.output("x");
   Network net;
-  EXPECT_TRUE(contains(parse_model(no_default, net).message(), "no opset of the default"));
+  EXPECT_TRUE(parse_model(no_default, net).is_ok());
+  no_default.node("Relu", {"x"}, {"y"}, "r");
+  no_default.output("y");
+  Network net2;
+  Status status = parse_model(no_default, net2);
+  EXPECT_EQ(status.code(), StatusCode::kParseError);
+  EXPECT_TRUE(contains(status.message(), "\"r\" (Relu)"));
+  EXPECT_TRUE(contains(status.message(), "no opset of it"));
 }
 
 TEST(OnnxGraph, UnnamedNodesGetUniqueGeneratedNames) {
