@@ -11,7 +11,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "onnx/import_graph.h"
 
@@ -74,12 +73,17 @@ Status OnnxParser::parse_from_file(const std::string& path) {
   if (status.type() != fs::file_type::regular) {
     return io_error(path, ": is not a regular file");
   }
+  const std::uintmax_t size = fs::file_size(path, error);
+  if (error) return io_error(path, ": ", error.message());
+  if (size > static_cast<std::uintmax_t>(INT_MAX)) {
+    return unsupported(path, ": ", size, " bytes is past protobuf's 2 GiB limit");
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) return io_error(path, ": cannot open: ", std::strerror(errno));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) return io_error(path, ": read failed: ", std::strerror(errno));
-  const std::string data = std::move(bytes).str();
+  std::string data(static_cast<size_t>(size), '\0');
+  if (!file.read(data.data(), static_cast<std::streamsize>(size))) {
+    return io_error(path, ": read failed after ", file.gcount(), " of ", size, " bytes");
+  }
   return parse(data.data(), data.size(), path);
 }
 

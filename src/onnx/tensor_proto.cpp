@@ -86,44 +86,44 @@ Result<Weights> weights_from_proto(const onnx::TensorProto& proto, std::string_v
     return Weights(*type, std::move(dims), raw.data());
   }
 
-  auto count_mismatch = [&](std::string_view field, int size) {
-    return parse_error(what, ": ", field, " holds ", size, " values, expected ", count, " for ",
+  // Check the value count before allocating: the dims alone may ask for terabytes.
+  std::string_view field = "int32_data";  // the narrow types travel one value per int32
+  int stored = proto.int32_data_size();
+  if (*type == DataType::kFloat) {
+    field = "float_data";
+    stored = proto.float_data_size();
+  } else if (*type == DataType::kInt64) {
+    field = "int64_data";
+    stored = proto.int64_data_size();
+  }
+  if (stored != count) {
+    return parse_error(what, ": ", field, " holds ", stored, " values, expected ", count, " for ",
                        onnx_dtype_name(proto.data_type()), " shape ", dims.to_string());
-  };
+  }
   Weights weights = Weights::zeros(*type, dims);
+  if (count == 0) return weights;
   switch (*type) {
     case DataType::kFloat:
-      if (proto.float_data_size() != count) {
-        return count_mismatch("float_data", proto.float_data_size());
-      }
-      if (count > 0) std::memcpy(weights.mutable_data(), proto.float_data().data(), bytes);
+      std::memcpy(weights.mutable_data(), proto.float_data().data(), bytes);
       break;
     case DataType::kInt64:
-      if (proto.int64_data_size() != count) {
-        return count_mismatch("int64_data", proto.int64_data_size());
-      }
-      if (count > 0) std::memcpy(weights.mutable_data(), proto.int64_data().data(), bytes);
+      std::memcpy(weights.mutable_data(), proto.int64_data().data(), bytes);
       break;
     case DataType::kInt32:
-    case DataType::kInt8:
-    case DataType::kUInt8:
-    case DataType::kBool:
-      // The narrow types travel one value per int32 in int32_data.
-      if (proto.int32_data_size() != count) {
-        return count_mismatch("int32_data", proto.int32_data_size());
-      }
-      if (*type == DataType::kInt32) {
-        copy_narrowed<int32_t>(proto.int32_data(), weights);
-      } else if (*type == DataType::kInt8) {
-        copy_narrowed<int8_t>(proto.int32_data(), weights);
-      } else if (*type == DataType::kUInt8) {
-        copy_narrowed<uint8_t>(proto.int32_data(), weights);
-      } else {
-        uint8_t* dst = static_cast<uint8_t*>(weights.mutable_data());
-        for (int i = 0; i < proto.int32_data_size(); ++i)
-          dst[i] = proto.int32_data(i) != 0 ? 1 : 0;
-      }
+      copy_narrowed<int32_t>(proto.int32_data(), weights);
       break;
+    case DataType::kInt8:
+      copy_narrowed<int8_t>(proto.int32_data(), weights);
+      break;
+    case DataType::kUInt8:
+      copy_narrowed<uint8_t>(proto.int32_data(), weights);
+      break;
+    case DataType::kBool: {
+      uint8_t* dst = static_cast<uint8_t*>(weights.mutable_data());
+      for (int i = 0; i < proto.int32_data_size(); ++i)
+        dst[i] = proto.int32_data(i) != 0 ? 1 : 0;
+      break;
+    }
   }
   return weights;
 }

@@ -127,6 +127,11 @@ TEST(OnnxTensor, ValueCountMismatchIsAParseError) {
   Status scalar_without_data = import_initializer(tensor_of(onnx::TensorProto::FLOAT, {})).status();
   EXPECT_EQ(scalar_without_data.code(), StatusCode::kParseError);
 
+  // Dims asking for 2^39 floats with no data: an error, not an allocation.
+  Status huge = import_initializer(make_float_tensor("t", {1 << 20, 1 << 19}, {1.0f})).status();
+  EXPECT_EQ(huge.code(), StatusCode::kParseError);
+  EXPECT_TRUE(contains(huge.message(), "float_data holds 1 values"));
+
   Status negative = import_initializer(make_float_tensor("t", {-1}, {})).status();
   EXPECT_EQ(negative.code(), StatusCode::kParseError);
   EXPECT_TRUE(contains(negative.message(), "negative dimension"));
