@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backends/reference/reference.h"
+#include "int8rt/builder.h"
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
 
@@ -105,6 +106,30 @@ class RefLayer {
   Layer* layer_ = nullptr;
   std::map<const Tensor*, Weights> data_;
 };
+
+// Builds `net` through the public Builder for the reference backend, runs it on `inputs` (one
+// vector per network input, in order) and returns output 0; fails the test on an error.
+inline std::vector<float> build_and_run(const Network& net,
+                                        const std::vector<std::vector<float>>& inputs,
+                                        std::string* out_dims = nullptr) {
+  Builder builder;
+  auto config = builder.create_config();
+  config->set_backend(Backend::kReference);
+  auto engine = builder.build(net, *config);
+  EXPECT_TRUE(engine.is_ok()) << engine.status().to_string();
+  if (!engine.is_ok()) return {};
+  const IoTensor& output = (*engine)->output(0);
+  if (out_dims != nullptr) *out_dims = output.dims.to_string();
+  std::vector<float> result(static_cast<size_t>(output.dims.volume()));
+  std::vector<const void*> in;
+  for (const auto& values : inputs)
+    in.push_back(values.data());
+  std::vector<void*> out = {result.data()};
+  auto context = (*engine)->create_execution_context();
+  Status status = context->execute(in, out);
+  EXPECT_TRUE(status.is_ok()) << status.to_string();
+  return result;
+}
 
 // Element-wise comparison with an absolute tolerance `tol * max(1, |expected|)`; prints the
 // configuration and the first mismatches.

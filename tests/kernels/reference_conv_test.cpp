@@ -10,6 +10,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::flat;
 using testing::for_each_index;
@@ -334,6 +335,33 @@ TEST(ReferenceConvTranspose, MatchesScatter) {
     });
     expect_close(actual, expected, kFloatTolerance, config);
   }
+}
+
+// Conv -> Relu -> ConvTranspose through the Builder (the builder may fuse the Relu into the Conv).
+TEST(ReferenceConv, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{1, 1, 3, 3}).value();
+  const std::vector<float> ones(4, 1.0f);
+  Tensor* w =
+      net.add_constant("w", Weights::from_vector(DataType::kFloat, Dims{1, 1, 2, 2}, ones)).value();
+  Tensor* b = net.add_constant(
+                     "b", Weights::from_vector(DataType::kFloat, Dims{1}, std::vector<float>{-10}))
+                  .value();
+  Layer* conv = net.add_layer(OpType::kConv, "conv", {x, w, b}, ConvAttrs{}, {"c"}).value();
+  Layer* relu = net.add_layer(OpType::kRelu, "relu", {conv->output(0)}, NoAttrs{}, {"r"}).value();
+  Tensor* wt =
+      net.add_constant("wt", Weights::from_vector(DataType::kFloat, Dims{1, 1, 2, 2}, ones))
+          .value();
+  Layer* deconv = net.add_layer(OpType::kConvTranspose, "deconv", {relu->output(0), wt},
+                                ConvTransposeAttrs{}, {"y"})
+                      .value();
+  ASSERT_TRUE(net.mark_output(deconv->output(0)).is_ok());
+  std::string dims;
+  // conv: 2x2 block sums of 0..8 minus 10 = [-2, 2, 10, 14]; relu: [0, 2, 10, 14];
+  // the transposed conv spreads each value over a 2x2 block of the 3x3 output.
+  const std::vector<float> y = build_and_run(net, {iota_floats(9)}, &dims);
+  EXPECT_EQ(dims, "1x1x3x3");
+  expect_close(y, std::vector<float>{0, 2, 2, 10, 26, 16, 10, 24, 14}, 0, "conv-relu-deconv");
 }
 
 }  // namespace

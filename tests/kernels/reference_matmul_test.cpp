@@ -7,6 +7,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::join;
 using testing::kFloatTolerance;
@@ -231,6 +232,35 @@ TEST(ReferenceMatMul, MatchesBroadcastOracle) {
     }
     expect_close(actual, expected, kFloatTolerance, config);
   }
+}
+
+// MatMul + Add (which the builder may turn into a Gemm) then a Gemm with transB, through the
+// Builder.
+TEST(ReferenceMatMul, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{2, 3}).value();
+  Tensor* w = net.add_constant("w", Weights::from_vector(DataType::kFloat, Dims{3, 2},
+                                                         std::vector<float>{1, 0, 0, 1, 1, 1}))
+                  .value();
+  Tensor* b = net.add_constant("b", Weights::from_vector(DataType::kFloat, Dims{2},
+                                                         std::vector<float>{10, 20}))
+                  .value();
+  Layer* mm = net.add_layer(OpType::kMatMul, "mm", {x, w}, NoAttrs{}, {"m"}).value();
+  Layer* add = net.add_layer(OpType::kAdd, "add", {mm->output(0), b}, NoAttrs{}, {"a"}).value();
+  Tensor* w2 = net.add_constant("w2", Weights::from_vector(DataType::kFloat, Dims{1, 2},
+                                                           std::vector<float>{1, -1}))
+                   .value();
+  GemmAttrs attrs;
+  attrs.trans_b = true;
+  attrs.alpha = 2.0f;
+  Layer* gemm = net.add_layer(OpType::kGemm, "gemm", {add->output(0), w2}, attrs, {"y"}).value();
+  ASSERT_TRUE(net.mark_output(gemm->output(0)).is_ok());
+  // x = [[1, 2, 3], [4, 5, 6]]: x w = [[4, 5], [10, 11]]; + b = [[14, 25], [20, 31]];
+  // 2 * (col0 - col1) = [-22, -22].
+  std::string dims;
+  const std::vector<float> y = build_and_run(net, {{1, 2, 3, 4, 5, 6}}, &dims);
+  EXPECT_EQ(dims, "2x1");
+  expect_close(y, std::vector<float>{-22, -22}, 0, "matmul-add-gemm");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::kFloatTolerance;
 using testing::random_floats;
@@ -51,6 +52,25 @@ TEST(ReferenceBatchNorm, MatchesFormula) {
     expect_close(actual, expected, kFloatTolerance,
                  "x " + x_dims.to_string() + " seed " + std::to_string(seed));
   }
+}
+
+TEST(ReferenceBatchNorm, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{1, 2, 2}).value();
+  auto param = [&](const char* name, std::vector<float> v) {
+    return net.add_constant(name, Weights::from_vector(DataType::kFloat, Dims{2}, v)).value();
+  };
+  BatchNormAttrs attrs;
+  attrs.epsilon = 0.0f;
+  // Channel 0: (x - 1) / 2 * 3 + 1; channel 1: (x + 2) / 1 * -1 + 0.
+  Layer* bn = net.add_layer(OpType::kBatchNormalization, "bn",
+                            {x, param("s", {3, -1}), param("b", {1, 0}), param("m", {1, -2}),
+                             param("v", {4, 1})},
+                            attrs, {"y"})
+                  .value();
+  ASSERT_TRUE(net.mark_output(bn->output(0)).is_ok());
+  expect_close(build_and_run(net, {{3, 5, 0, 1}}), std::vector<float>{4, 7, -2, -3}, 1e-6,
+               "batchnorm");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::flat;
 using testing::for_each_index;
@@ -182,6 +183,26 @@ TEST(ReferenceGlobalPool, MeanAndMax) {
   RefLayer max;
   max.layer(OpType::kGlobalMaxPool, {max.input({2, 1, 6}, x)}, NoAttrs{});
   expect_close(max.run_floats(), std::vector<float>{6, -1}, 0, "global max");
+}
+
+// MaxPool -> AveragePool -> GlobalMaxPool through the Builder.
+TEST(ReferencePool, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{1, 1, 6, 6}).value();
+  Layer* max = net.add_layer(OpType::kMaxPool, "max", {x}, pool({2, 2}, {2, 2}), {"m"}).value();
+  Layer* avg = net.add_layer(OpType::kAveragePool, "avg", {max->output(0)},
+                             pool({2, 2}, {1, 1}, {0, 0, 1, 1}), {"a"})
+                   .value();
+  Layer* global =
+      net.add_layer(OpType::kGlobalAveragePool, "gap", {avg->output(0)}, NoAttrs{}, {"y"}).value();
+  ASSERT_TRUE(net.mark_output(global->output(0)).is_ok());
+  // 6x6 of 1..36 -> maxima of 2x2 blocks: [[8, 10, 12], [20, 22, 24], [32, 34, 36]];
+  // 2x2 means with end padding (not counted): [[15, 17, 18], [27, 29, 30], [33, 35, 36]];
+  // their mean: 240 / 9.
+  std::string dims;
+  const std::vector<float> y = build_and_run(net, {iota_floats(36, 1)}, &dims);
+  EXPECT_EQ(dims, "1x1x1x1");
+  expect_close(y, std::vector<double>{240.0 / 9.0}, kFloatTolerance, "max-avg-gap");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::for_each_index;
 using testing::join;
@@ -160,6 +161,23 @@ TEST(ReferenceReduce, MatchesGatherOracle) {
       }
     }
   }
+}
+
+TEST(ReferenceReduce, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{2, 3}).value();
+  Tensor* axes = net.add_constant("axes", Weights::from_vector(DataType::kInt64, Dims{1},
+                                                               std::vector<int64_t>{1}))
+                     .value();
+  Layer* sum = net.add_layer(OpType::kReduceSum, "sum", {x, axes}, reduce(false), {"s"}).value();
+  Layer* max =
+      net.add_layer(OpType::kReduceMax, "max", {sum->output(0)}, reduce(true), {"y"}).value();
+  ASSERT_TRUE(net.mark_output(max->output(0)).is_ok());
+  std::string dims;
+  // Row sums [6, -15]; their max keeps a 1-element axis.
+  const std::vector<float> y = build_and_run(net, {{1, 2, 3, -4, -5, -6}}, &dims);
+  EXPECT_EQ(dims, "1");
+  expect_close(y, std::vector<float>{6}, 0, "sum-max");
 }
 
 }  // namespace

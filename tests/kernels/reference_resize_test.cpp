@@ -9,6 +9,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::flat;
 using testing::for_each_index;
@@ -265,6 +266,23 @@ TEST(ReferenceResize, MatchesAxisAtATimeOracle) {
     ASSERT_EQ(t.out_dims().to_string(), Dims(dims).to_string()) << config;
     expect_close(actual, data, 1e-6, config);
   }
+}
+
+TEST(ReferenceResize, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{1, 1, 2, 2}).value();
+  Tensor* scales = net.add_constant("scales", Weights::from_vector(DataType::kFloat, Dims{4},
+                                                                   std::vector<float>{1, 1, 1, 2}))
+                       .value();
+  Layer* r = net.add_layer(OpType::kResize, "up", {x, nullptr, scales},
+                           resize(Mode::kLinear, Coord::kAlignCorners), {"y"})
+                 .value();
+  ASSERT_TRUE(net.mark_output(r->output(0)).is_ok());
+  std::string dims;
+  // Each row [a, b] becomes [a, a + (b - a) / 3, a + 2 (b - a) / 3, b].
+  const std::vector<float> y = build_and_run(net, {{0, 3, 6, 0}}, &dims);
+  EXPECT_EQ(dims, "1x1x2x4");
+  expect_close(y, std::vector<float>{0, 1, 2, 3, 6, 4, 2, 0}, kFloatTolerance, "resize");
 }
 
 }  // namespace

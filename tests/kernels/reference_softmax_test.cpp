@@ -8,6 +8,7 @@
 namespace int8rt {
 namespace {
 
+using testing::build_and_run;
 using testing::expect_close;
 using testing::kFloatTolerance;
 using testing::random_floats;
@@ -72,6 +73,19 @@ TEST(ReferenceSoftmax, MatchesDefinitionPerAxis) {
       }
     }
   }
+}
+
+TEST(ReferenceSoftmax, BuilderEndToEnd) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{2, 2}).value();
+  SoftmaxAttrs attrs;
+  attrs.axis = 0;
+  Layer* sm = net.add_layer(OpType::kLogSoftmax, "lsm", {x}, attrs, {"y"}).value();
+  ASSERT_TRUE(net.mark_output(sm->output(0)).is_ok());
+  // Columns [0, ln 3] and [5, 5]: log(1/4), log(3/4), log(1/2), log(1/2).
+  expect_close(build_and_run(net, {{0, 5, static_cast<float>(std::log(3.0)), 5}}),
+               std::vector<double>{std::log(0.25), std::log(0.5), std::log(0.75), std::log(0.5)},
+               kFloatTolerance, "logsoftmax axis 0");
 }
 
 }  // namespace
