@@ -17,7 +17,7 @@
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
 
-namespace int8rt::testing {
+namespace int8rt::compute_testing {
 
 // Uniform values in [lo, hi) from a generator seeded with `seed` (print the seed on failure).
 inline std::vector<float> random_floats(int64_t count, uint32_t seed, float lo = -1.0f,
@@ -192,4 +192,4 @@ inline std::string join(const std::vector<int64_t>& values) {
   return out.str();
 }
 
-}  // namespace int8rt::testing
+}  // namespace int8rt::compute_testing

@@ -9,15 +9,15 @@
 namespace int8rt {
 namespace {
 
-using testing::build_and_run;
-using testing::expect_close;
-using testing::flat;
-using testing::for_each_index;
-using testing::iota_floats;
-using testing::join;
-using testing::kFloatTolerance;
-using testing::random_floats;
-using testing::RefLayer;
+using compute_testing::build_and_run;
+using compute_testing::expect_close;
+using compute_testing::flat;
+using compute_testing::for_each_index;
+using compute_testing::iota_floats;
+using compute_testing::join;
+using compute_testing::kFloatTolerance;
+using compute_testing::random_floats;
+using compute_testing::RefLayer;
 using V = std::vector<int64_t>;
 using Mode = ResizeMode;
 using Coord = ResizeCoordinateMode;

@@ -9,7 +9,7 @@
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
 
-namespace int8rt::testing {
+namespace int8rt::compute_testing {
 
 class OneLayer {
  public:
@@ -60,4 +60,4 @@ inline void expect_error(const Status& status, StatusCode code,
   }
 }
 
-}  // namespace int8rt::testing
+}  // namespace int8rt::compute_testing

@@ -7,8 +7,8 @@
 namespace int8rt {
 namespace {
 
-using testing::expect_error;
-using testing::OneLayer;
+using compute_testing::expect_error;
+using compute_testing::OneLayer;
 using V = std::vector<int64_t>;
 
 ConvAttrs conv(V strides = {}, V pads = {}, V dilations = {}, int64_t group = 1,

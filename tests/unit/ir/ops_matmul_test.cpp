@@ -7,8 +7,8 @@
 namespace int8rt {
 namespace {
 
-using testing::expect_error;
-using testing::OneLayer;
+using compute_testing::expect_error;
+using compute_testing::OneLayer;
 
 GemmAttrs gemm(bool trans_a, bool trans_b) {
   GemmAttrs a;

@@ -7,8 +7,8 @@
 namespace int8rt {
 namespace {
 
-using testing::expect_error;
-using testing::OneLayer;
+using compute_testing::expect_error;
+using compute_testing::OneLayer;
 
 TEST(BatchNormShape, OutputLikeInput) {
   for (const Dims& x : {Dims{2, 3}, Dims{1, 3, 5}, Dims{2, 3, 4, 5}, Dims{1, 3, 2, 2, 2}}) {

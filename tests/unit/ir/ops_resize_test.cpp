@@ -7,8 +7,8 @@
 namespace int8rt {
 namespace {
 
-using testing::expect_error;
-using testing::OneLayer;
+using compute_testing::expect_error;
+using compute_testing::OneLayer;
 
 ResizeAttrs resize(ResizeMode mode,
                    ResizeCoordinateMode coordinates = ResizeCoordinateMode::kHalfPixel) {

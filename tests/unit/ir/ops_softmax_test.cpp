@@ -7,8 +7,8 @@
 namespace int8rt {
 namespace {
 
-using testing::expect_error;
-using testing::OneLayer;
+using compute_testing::expect_error;
+using compute_testing::OneLayer;
 
 TEST(SoftmaxShape, OutputLikeInputAndAxisNormalized) {
   for (OpType type : {OpType::kSoftmax, OpType::kLogSoftmax}) {
