@@ -4,6 +4,16 @@
 // dtypes (after shape inference); it captures what it needs (shapes, attributes, packed weights).
 // execute() is const and may run concurrently from several ExecutionContexts: per-run temporary
 // memory comes from `scratch`, sized by scratch_bytes().
+//
+// Memory layouts. Every engine tensor has a Layout: how its elements are placed in its buffer.
+// The default, "plain", is dense row-major in the tensor's shape (what network inputs, outputs,
+// constants and the reference kernels use). A backend may give a tensor a layout of its own, e.g.
+// oneDNN's channels-last (NHWC) or channel-blocked (nChw16c: N · C/16 · H · W · 16c, C padded up
+// to a multiple of 16) activations; such a layout is a LayoutDesc that only that backend reads.
+// Each kernel declares the layout it reads every input in and writes every output in
+// (input_layout/output_layout); the builder propagates layouts through the graph in execution
+// order and inserts a reorder step only where a producer's layout differs from what a consumer
+// declares (see docs/architecture.md, "Memory layouts").
 #pragma once
 
 #include <cstddef>
@@ -17,9 +27,43 @@
 
 namespace int8rt {
 
+// A backend-specific physical layout of one tensor (its shape and dtype are part of it).
+class LayoutDesc {
+ public:
+  virtual ~LayoutDesc() = default;
+  // Bytes the tensor occupies in this layout (block padding included).
+  virtual size_t byte_size() const = 0;
+  // True when both place every element at the same byte offset.
+  virtual bool equals(const LayoutDesc& other) const = 0;
+  // Short description for logs: "nhwc", "nChw16c", ...
+  virtual std::string to_string() const = 0;
+};
+
+// A tensor's layout: plain (dense row-major) or a backend's LayoutDesc. Backends never hand out a
+// LayoutDesc whose bytes are those of the plain layout (e.g. NHWC with C = 1): they say plain, so
+// that equal bytes always compare equal and need no reorder.
+class Layout {
+ public:
+  Layout() = default;  // plain
+  explicit Layout(std::shared_ptr<const LayoutDesc> desc) : desc_(std::move(desc)) {}
+
+  bool is_plain() const { return desc_ == nullptr; }
+  const LayoutDesc* desc() const { return desc_.get(); }
+  std::string to_string() const { return desc_ ? desc_->to_string() : "plain"; }
+
+  friend bool operator==(const Layout& a, const Layout& b) {
+    if (a.desc_ == nullptr || b.desc_ == nullptr) return a.desc_ == b.desc_;
+    return a.desc_ == b.desc_ || a.desc_->equals(*b.desc_);
+  }
+
+ private:
+  std::shared_ptr<const LayoutDesc> desc_;
+};
+
 struct KernelIo {
   // One pointer per layer input (constants included; nullptr for an absent optional input) and
-  // per output. Data is dense and row-major in the tensor's dtype and shape.
+  // per output. Each tensor's data is in the layout the kernel declares for it (plain unless the
+  // kernel says otherwise).
   std::span<const void* const> inputs;
   std::span<void* const> outputs;
   void* scratch = nullptr;  // scratch_bytes() bytes, 64-byte aligned
@@ -32,6 +76,14 @@ class Kernel {
   virtual std::string name() const = 0;
   virtual size_t scratch_bytes() const { return 0; }
   virtual Status execute(const KernelIo& io) const = 0;
+
+  // The layout the kernel reads input `index` in / writes output `index` in.
+  virtual Layout input_layout(int /*index*/) const { return {}; }
+  virtual Layout output_layout(int /*index*/) const { return {}; }
+  // An input whose buffer output 0 may share (same layout and size): the kernel then computes in
+  // place. The engine's memory planner shares it only when that input is not read afterwards;
+  // the kernel must work whether or not the two pointers are equal. -1: none.
+  virtual int inplace_input() const { return -1; }
 };
 
 using KernelPtr = std::unique_ptr<Kernel>;

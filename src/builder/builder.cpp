@@ -4,6 +4,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/reference/reference.h"
+#include "builder/memory_plan.h"
 #include "core/log.h"
 #include "passes/passes.h"
 #include "runtime/engine_impl.h"
@@ -72,53 +73,139 @@ Status resolve_input_shapes(Network& network, const BuilderConfig& config) {
   return Status::ok();
 }
 
-Result<KernelPtr> choose_kernel(const Layer& layer, Backend backend) {
+Result<KernelPtr> choose_kernel(const Layer& layer, Backend backend,
+                                std::span<const Layout> input_layouts) {
   if (backend == Backend::kCpu) {
-    INT8RT_ASSIGN_OR_RETURN(KernelPtr kernel, cpu::create_kernel(layer));
+    INT8RT_ASSIGN_OR_RETURN(KernelPtr kernel, cpu::create_kernel(layer, input_layouts));
     if (kernel) return kernel;
   }
   return reference::create_kernel(layer);
 }
 
+// Layout propagation (docs/architecture.md, "Memory layouts"). Each network tensor has one or more
+// engine tensors holding its value, one per layout it is needed in; the first is the one its
+// producer writes. Kernels are created in execution order knowing the layouts their inputs are
+// produced in, declare the layouts they read, and a reorder step is added only where those differ.
+class Lowering {
+ public:
+  Lowering(detail::EngineImpl& engine, Logger& logger) : engine_(engine), logger_(logger) {}
+
+  // A tensor whose value is available plain (network input, constant) at engine tensor `id`.
+  void add_plain(const Tensor* t, int id) { versions_[t] = {{Layout(), id}}; }
+
+  // Registers `t` as written by a step in `layout`; returns its engine tensor id.
+  int add_produced(const Tensor* t, const Layout& layout) {
+    const int id = new_tensor(t, layout);
+    versions_[t] = {{layout, id}};
+    return id;
+  }
+
+  const Layout& produced_layout(const Tensor* t) const { return versions_.at(t).front().first; }
+
+  // The engine tensor holding `t` in `layout`, adding a reorder step when there is none yet.
+  Result<int> in_layout(const Tensor* t, const Layout& layout) {
+    auto& versions = versions_.at(t);
+    for (const auto& [have, id] : versions) {
+      if (have == layout) return id;
+    }
+    const auto& [from, from_id] = versions.front();
+    if (!engine_.tensors[static_cast<size_t>(from_id)].constant.empty()) {
+      return internal_error("constant \"", t->name(), "\" is needed in layout ", layout.to_string(),
+                            "; constants are only available plain");
+    }
+    INT8RT_ASSIGN_OR_RETURN(KernelPtr kernel,
+                            cpu::create_reorder(t->dtype(), t->dims(), from, layout));
+    const int id = new_tensor(t, layout);
+    detail::EngineStep step;
+    step.layer_name =
+        "reorder \"" + t->name() + "\" " + from.to_string() + " -> " + layout.to_string();
+    step.is_reorder = true;
+    step.kernel = std::move(kernel);
+    step.inputs = {from_id};
+    step.outputs = {id};
+    log_verbose(logger_, step.layer_name, ": ", step.kernel->name());
+    engine_.steps.push_back(std::move(step));
+    versions.emplace_back(layout, id);
+    ++reorders_;
+    return id;
+  }
+
+  int reorders() const { return reorders_; }
+
+ private:
+  int new_tensor(const Tensor* t, const Layout& layout) {
+    detail::EngineTensor tensor{t->name(), t->dtype(), t->dims(), {}, layout};
+    if (!layout.is_plain()) tensor.name += "@" + layout.to_string();
+    engine_.tensors.push_back(std::move(tensor));
+    return static_cast<int>(engine_.tensors.size()) - 1;
+  }
+
+  detail::EngineImpl& engine_;
+  Logger& logger_;
+  std::unordered_map<const Tensor*, std::vector<std::pair<Layout, int>>> versions_;
+  int reorders_ = 0;
+};
+
 Result<std::shared_ptr<detail::EngineImpl>> lower(const Network& network, Backend backend,
                                                   Logger& logger) {
   auto engine = std::make_shared<detail::EngineImpl>();
   engine->backend = std::string(to_string(backend));
-  std::unordered_map<const Tensor*, int> ids;
+  Lowering lowering(*engine, logger);
   for (int i = 0; i < network.num_tensors(); ++i) {
     const Tensor* t = network.tensor(i);
-    ids[t] = static_cast<int>(engine->tensors.size());
-    engine->tensors.push_back({t->name(), t->dtype(), t->dims(), t->constant_value()});
+    if (!t->is_network_input() && !t->is_constant()) continue;
+    engine->tensors.push_back({t->name(), t->dtype(), t->dims(), t->constant_value(), Layout()});
+    lowering.add_plain(t, static_cast<int>(engine->tensors.size()) - 1);
   }
   for (int i = 0; i < network.num_layers(); ++i) {
     const Layer& layer = *network.layer(i);
-    auto kernel = choose_kernel(layer, backend);
+    std::vector<Layout> produced;
+    for (int j = 0; j < layer.num_inputs(); ++j) {
+      produced.push_back(layer.input(j) ? lowering.produced_layout(layer.input(j)) : Layout());
+    }
+    auto kernel = choose_kernel(layer, backend, produced);
     if (!kernel.is_ok()) return kernel.status();
     detail::EngineStep step;
     step.layer_name = layer.name();
     step.op = layer.type();
     step.kernel = std::move(kernel).value();
     for (int j = 0; j < layer.num_inputs(); ++j) {
-      step.inputs.push_back(layer.input(j) ? ids.at(layer.input(j)) : -1);
+      int id = -1;
+      if (layer.input(j) != nullptr) {
+        INT8RT_ASSIGN_OR_RETURN(id,
+                                lowering.in_layout(layer.input(j), step.kernel->input_layout(j)));
+      }
+      step.inputs.push_back(id);
     }
     for (int j = 0; j < layer.num_outputs(); ++j) {
-      step.outputs.push_back(layer.output(j) ? ids.at(layer.output(j)) : -1);
+      step.outputs.push_back(
+          layer.output(j) ? lowering.add_produced(layer.output(j), step.kernel->output_layout(j))
+                          : -1);
     }
     log_verbose(logger, "layer \"", layer.name(), "\" (", to_string(layer.type()),
                 "): ", step.kernel->name(), ", ", to_string(step.precision), ", output ",
-                layer.output(0) ? layer.output(0)->dims().to_string() : "-");
+                layer.output(0) ? layer.output(0)->dims().to_string() : "-", " ",
+                step.kernel->output_layout(0).to_string());
     engine->steps.push_back(std::move(step));
   }
   for (int i = 0; i < network.num_inputs(); ++i) {
     const Tensor* t = network.input(i);
-    engine->input_ids.push_back(ids.at(t));
+    INT8RT_ASSIGN_OR_RETURN(int id, lowering.in_layout(t, Layout()));
+    engine->input_ids.push_back(id);
     engine->inputs.push_back({t->name(), t->dtype(), t->dims()});
   }
   for (int i = 0; i < network.num_outputs(); ++i) {
     const Tensor* t = network.output(i);
-    engine->output_ids.push_back(ids.at(t));
+    INT8RT_ASSIGN_OR_RETURN(int id, lowering.in_layout(t, Layout()));
+    engine->output_ids.push_back(id);
     engine->outputs.push_back({t->name(), t->dtype(), t->dims()});
   }
+  if (lowering.reorders() > 0) {
+    log_info(logger, "inserted ", lowering.reorders(), " layout reorders");
+  }
+  plan_memory(*engine);
+  log_verbose(logger, "activation arena: ", engine->arena_bytes, " bytes, scratch ",
+              engine->scratch_bytes, " bytes");
   return engine;
 }
 

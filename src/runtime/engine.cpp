@@ -39,8 +39,8 @@ int Engine::output_index(std::string_view name) const {
 std::vector<LayerInfo> Engine::layers() const {
   std::vector<LayerInfo> result;
   for (const auto& step : impl_->steps) {
-    result.push_back(
-        {step.layer_name, std::string(to_string(step.op)), step.kernel->name(), step.precision});
+    const std::string op = step.is_reorder ? "Reorder" : std::string(to_string(step.op));
+    result.push_back({step.layer_name, op, step.kernel->name(), step.precision});
   }
   return result;
 }

@@ -19,10 +19,13 @@ AlignedBuffer aligned_buffer(size_t bytes) {
 }
 }  // namespace
 
+// One arena holds every activation (offsets planned at build time, see builder/memory_plan.h), so
+// contexts never allocate while executing; scratch is the kernels' per-run temporary memory. Both
+// are private to the context: several contexts may execute one engine concurrently.
 struct ExecutionContext::State {
-  std::vector<AlignedBuffer> owned;  // activations, one per tensor computed inside the engine
-  std::vector<void*> address;        // per tensor id: where its data lives during execute()
+  AlignedBuffer arena;
   AlignedBuffer scratch;
+  std::vector<void*> address;  // per tensor id: where its data lives during execute()
   std::vector<const void*> step_inputs;
   std::vector<void*> step_outputs;
 };
@@ -30,23 +33,16 @@ struct ExecutionContext::State {
 ExecutionContext::ExecutionContext(std::shared_ptr<const detail::EngineImpl> engine)
     : engine_(std::move(engine)), state_(std::make_unique<State>()) {
   const auto& tensors = engine_->tensors;
+  state_->arena = aligned_buffer(engine_->arena_bytes);
+  state_->scratch = aligned_buffer(engine_->scratch_bytes);
   state_->address.resize(tensors.size(), nullptr);
   for (size_t id = 0; id < tensors.size(); ++id) {
     if (!tensors[id].constant.empty()) {
       state_->address[id] = const_cast<void*>(tensors[id].constant.data());
+    } else if (tensors[id].arena_offset >= 0) {
+      state_->address[id] = state_->arena.get() + tensors[id].arena_offset;
     }
   }
-  size_t scratch_bytes = 0;
-  for (const auto& step : engine_->steps) {
-    scratch_bytes = std::max(scratch_bytes, step.kernel->scratch_bytes());
-    for (int id : step.outputs) {
-      if (id >= 0 && state_->address[static_cast<size_t>(id)] == nullptr) {
-        state_->owned.push_back(aligned_buffer(tensors[static_cast<size_t>(id)].byte_size()));
-        state_->address[static_cast<size_t>(id)] = state_->owned.back().get();
-      }
-    }
-  }
-  state_->scratch = aligned_buffer(scratch_bytes);
 }
 
 ExecutionContext::~ExecutionContext() = default;

@@ -1,9 +1,99 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/onednn_common.h"
+
 namespace int8rt::cpu {
 
-Result<KernelPtr> create_kernel(const Layer& /*layer*/) {
-  return KernelPtr();
+namespace {
+
+// Every present tensor static and non-empty: oneDNN has no zero-sized primitives.
+bool all_non_empty(const Layer& layer) {
+  auto ok = [](const Tensor* t) {
+    return t == nullptr || (t->dims().is_static() && t->dims().volume() > 0);
+  };
+  for (int i = 0; i < layer.num_inputs(); ++i) {
+    if (!ok(layer.input(i))) return false;
+  }
+  for (int i = 0; i < layer.num_outputs(); ++i) {
+    if (!ok(layer.output(i))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<KernelPtr> create_kernel(const Layer& layer, std::span<const Layout> input_layouts) {
+  if (!all_non_empty(layer) || static_cast<int>(input_layouts.size()) != layer.num_inputs()) {
+    return KernelPtr();
+  }
+  switch (layer.type()) {
+    case OpType::kConv:
+      return make_conv(layer, input_layouts);
+    case OpType::kConvTranspose:
+      return make_conv_transpose(layer, input_layouts);
+    case OpType::kGemm:
+    case OpType::kMatMul:
+      return make_matmul(layer, input_layouts);
+    case OpType::kMaxPool:
+    case OpType::kAveragePool:
+    case OpType::kGlobalAveragePool:
+    case OpType::kGlobalMaxPool:
+      return make_pooling(layer, input_layouts);
+    case OpType::kRelu:
+    case OpType::kLeakyRelu:
+    case OpType::kClip:
+    case OpType::kSigmoid:
+    case OpType::kTanh:
+    case OpType::kElu:
+    case OpType::kHardSwish:
+    case OpType::kHardSigmoid:
+    case OpType::kSoftplus:
+    case OpType::kAbs:
+    case OpType::kSqrt:
+    case OpType::kExp:
+    case OpType::kLog:
+    case OpType::kNeg:
+    case OpType::kReciprocal:
+      return make_eltwise(layer, input_layouts);
+    case OpType::kAdd:
+    case OpType::kSub:
+    case OpType::kMul:
+    case OpType::kDiv:
+    case OpType::kMax:
+    case OpType::kMin:
+      return make_binary(layer, input_layouts);
+    case OpType::kConcat:
+      return make_concat(layer, input_layouts);
+    case OpType::kSoftmax:
+    case OpType::kLogSoftmax:
+      return make_softmax(layer, input_layouts);
+    default:
+      return KernelPtr();
+  }
+}
+
+Result<KernelPtr> create_reorder(DataType dtype, const Dims& dims, const Layout& from,
+                                 const Layout& to) {
+  if (to_onednn(dtype) == dnnl::memory::data_type::undef) {
+    return unsupported("reorder of a ", to_string(dtype), " tensor ", dims.to_string(), " from ",
+                       from.to_string(), " to ", to.to_string(), ": oneDNN has no such type");
+  }
+  try {
+    const dnnl::memory::desc src = desc_of(from, dims, dtype);
+    const dnnl::memory::desc dst = desc_of(to, dims, dtype);
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::reorder::primitive_desc pd(onednn_engine(), src, onednn_engine(), dst, attr);
+    auto kernel = std::make_unique<PrimitiveKernel>(kernel_name("reorder", pd), dnnl::reorder(pd),
+                                                    pd.scratchpad_desc(), 1, 1);
+    kernel->bind_input(DNNL_ARG_FROM, 0, src);
+    kernel->bind_output(DNNL_ARG_TO, 0, dst);
+    return KernelPtr(std::move(kernel));
+  } catch (const dnnl::error& error) {
+    return internal_error("reorder of tensor ", dims.to_string(), " from ", from.to_string(),
+                          " to ", to.to_string(), ": oneDNN failed: ", error.what());
+  }
 }
 
 }  // namespace int8rt::cpu
