@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "int8rt/engine.h"
+#include "int8rt/network.h"
 #include "int8rt/status.h"
 
 namespace int8rt {
@@ -116,6 +117,40 @@ class MseCalibrator : public Calibrator {
  public:
   CalibrationAlgorithm algorithm() const final { return CalibrationAlgorithm::kMse; }
 };
+
+// ------------------------------------------------------------------ caches and ranges files
+
+// A tensor's symmetric range: values in [-amax, amax] map onto INT8 [-127, 127].
+struct TensorRange {
+  std::string name;
+  float amax = 0.0f;
+};
+
+// A calibration cache in TensorRT's text format (docs/calibration.md):
+//   TRT-8601-EntropyCalibration2
+//   data: 3c008912                  <- IEEE-754 bits of amax / 127, name split at the last ':'
+struct CalibrationTable {
+  int version = 8601;     // the TensorRT version number in the header; int8rt writes 8601
+  std::string algorithm;  // "EntropyCalibration2", "MinMaxCalibration", ...
+  std::vector<TensorRange> ranges;
+};
+
+// Byte for byte what TensorRT writes.
+std::string format_calibration_cache(const CalibrationTable& table);
+// `source` (a path) names the text in errors, which give the line number.
+Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::string_view source);
+Result<CalibrationTable> read_calibration_cache_file(const std::string& path);
+
+// Ranges files (sampleINT8API): "name: amax" per line; '#' comments and blank lines skipped.
+std::string format_ranges(const std::vector<TensorRange>& ranges);
+Result<std::vector<TensorRange>> parse_ranges(std::string_view text, std::string_view source);
+Result<std::vector<TensorRange>> read_ranges_file(const std::string& path);
+// Written atomically: a temporary file, then rename.
+Status write_ranges_file(const std::string& path, const std::vector<TensorRange>& ranges);
+
+// Sets each tensor's dynamic range to [-amax, amax]. A name the network lacks is an error naming
+// it (nothing is changed then).
+Status set_dynamic_ranges(Network& network, const std::vector<TensorRange>& ranges);
 
 // Where a tensor's range came from.
 enum class RangeSource : uint8_t { kManual, kCache, kCalibration };

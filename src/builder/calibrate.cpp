@@ -72,7 +72,7 @@ std::optional<std::map<std::string, float, std::less<>>> read_cache(
     Calibrator& calibrator, const calib::Fingerprint& fingerprint, Logger& logger) {
   std::string text = calibrator.read_calibration_cache();
   if (text.empty()) return std::nullopt;
-  auto cache = calib::parse_cache(text, "calibration cache");
+  auto cache = parse_calibration_cache(text, "calibration cache");
   if (!cache.is_ok()) {
     log_warning(logger, "ignoring the calibration cache: ", cache.status().message(),
                 "; recalibrating");
@@ -227,7 +227,7 @@ Result<CalibrationReport> Builder::calibrate(const Network& network,
       INT8RT_ASSIGN_OR_RETURN(Collected collected, collect(*this, *net, config, *calibrator));
       report.batches = collected.batches;
       report.samples = collected.samples;
-      calib::CalibrationCache cache;
+      CalibrationTable cache;
       cache.algorithm = std::string(cache_algorithm_name(calibrator->algorithm()));
       for (size_t i = 0; i < collected.names.size(); ++i) {
         const calib::Histogram& h = collected.histograms[i];
@@ -244,13 +244,13 @@ Result<CalibrationReport> Builder::calibrate(const Network& network,
                       "\" was zero on every calibration batch: its range is 0");
         }
       }
-      std::string text = calib::format_cache(cache);
+      std::string text = format_calibration_cache(cache);
       INT8RT_RETURN_IF_ERROR(calibrator->write_calibration_cache(text));
       INT8RT_RETURN_IF_ERROR(calibrator->write_cache_fingerprint(fingerprint.text()));
     }
   }
 
-  calib::CalibrationCache cache;
+  CalibrationTable cache;
   if (calibrator) cache.algorithm = std::string(cache_algorithm_name(calibrator->algorithm()));
   for (const Tensor* t : tensors) {
     TensorRangeInfo info;
@@ -271,7 +271,7 @@ Result<CalibrationReport> Builder::calibrate(const Network& network,
     }
     report.tensors.push_back(std::move(info));
   }
-  report.cache = calib::format_cache(cache);
+  report.cache = format_calibration_cache(cache);
   for (const std::string& name : report.missing) {
     log_warning(logger, "tensor \"", name, "\" has no dynamic range (not set by hand",
                 calibrator ? ", not in the calibration cache or results" : ", and no calibrator",

@@ -1,12 +1,14 @@
 #include "calib/calibration_cache.h"
 
+#include "core/file_io.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <unordered_set>
 
-namespace int8rt::calib {
+namespace int8rt {
 
 namespace {
 
@@ -53,6 +55,8 @@ Status check_unique(std::unordered_set<std::string>& seen, const std::string& na
 
 }  // namespace
 
+namespace calib {
+
 uint32_t scale_bits(float amax) {
   float scale = amax / 127.0f;
   uint32_t bits;
@@ -66,18 +70,20 @@ float amax_from_scale_bits(uint32_t bits) {
   return scale * 127.0f;
 }
 
-std::string format_cache(const CalibrationCache& cache) {
+}  // namespace calib
+
+std::string format_calibration_cache(const CalibrationTable& cache) {
   std::string text = "TRT-" + std::to_string(cache.version) + "-" + cache.algorithm + "\n";
   char hex[16];
   for (const TensorRange& range : cache.ranges) {
-    std::snprintf(hex, sizeof hex, "%08x", scale_bits(range.amax));
+    std::snprintf(hex, sizeof hex, "%08x", calib::scale_bits(range.amax));
     text += range.name + ": " + hex + "\n";
   }
   return text;
 }
 
-Result<CalibrationCache> parse_cache(std::string_view text, std::string_view source) {
-  CalibrationCache cache;
+Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::string_view source) {
+  CalibrationTable cache;
   std::unordered_set<std::string> seen;
   bool have_header = false;
   Status status = for_each_line(text, [&](int number, std::string_view line) -> Status {
@@ -105,7 +111,7 @@ Result<CalibrationCache> parse_cache(std::string_view text, std::string_view sou
     auto [name, value] = entry;
     uint32_t bits = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), bits, 16);
-    float amax = amax_from_scale_bits(bits);
+    float amax = calib::amax_from_scale_bits(bits);
     if (value.empty() || value.size() > 8 || ec != std::errc() ||
         ptr != value.data() + value.size() || !std::isfinite(amax) || amax < 0.0f) {
       return parse_error(source, ":", number, ": tensor \"", name,
@@ -155,4 +161,35 @@ Result<std::vector<TensorRange>> parse_ranges(std::string_view text, std::string
   return ranges;
 }
 
-}  // namespace int8rt::calib
+Result<CalibrationTable> read_calibration_cache_file(const std::string& path) {
+  INT8RT_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  return parse_calibration_cache(text, path);
+}
+
+Result<std::vector<TensorRange>> read_ranges_file(const std::string& path) {
+  INT8RT_ASSIGN_OR_RETURN(std::string text, read_file(path));
+  return parse_ranges(text, path);
+}
+
+Status write_ranges_file(const std::string& path, const std::vector<TensorRange>& ranges) {
+  return write_file_atomic(path, format_ranges(ranges));
+}
+
+Status set_dynamic_ranges(Network& network, const std::vector<TensorRange>& ranges) {
+  for (const TensorRange& range : ranges) {
+    if (network.find_tensor(range.name) == nullptr) {
+      return not_found("ranges: the network has no tensor \"", range.name, "\"");
+    }
+    if (!std::isfinite(range.amax) || range.amax < 0.0f) {
+      return invalid_argument("ranges: tensor \"", range.name, "\": amax ", range.amax,
+                              " must be finite and non-negative");
+    }
+  }
+  for (const TensorRange& range : ranges) {
+    INT8RT_RETURN_IF_ERROR(
+        network.find_tensor(range.name)->set_dynamic_range(-range.amax, range.amax));
+  }
+  return Status::ok();
+}
+
+}  // namespace int8rt

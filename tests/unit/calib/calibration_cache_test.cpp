@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
-namespace int8rt::calib {
+namespace int8rt {
+using calib::amax_from_scale_bits;
+using calib::kCacheVersion;
+using calib::scale_bits;
 namespace {
 
 // TensorRT sampleINT8's published cache (LeNet on MNIST, TensorRT 7.0).
@@ -17,7 +20,7 @@ constexpr std::string_view kNvidiaCache =
     "prob: 3c010a14\n";
 
 TEST(CalibrationCache, ReadsNvidiasPublishedTable) {
-  auto cache = parse_cache(kNvidiaCache, "mnist.cache");
+  auto cache = parse_calibration_cache(kNvidiaCache, "mnist.cache");
   ASSERT_TRUE(cache.is_ok()) << cache.status().to_string();
   EXPECT_EQ(cache->version, 7000);
   EXPECT_EQ(cache->algorithm, "EntropyCalibration2");
@@ -32,17 +35,17 @@ TEST(CalibrationCache, ReadsNvidiasPublishedTable) {
 }
 
 TEST(CalibrationCache, RoundTripsByteForByte) {
-  auto cache = parse_cache(kNvidiaCache, "mnist.cache");
+  auto cache = parse_calibration_cache(kNvidiaCache, "mnist.cache");
   ASSERT_TRUE(cache.is_ok());
-  EXPECT_EQ(format_cache(*cache), kNvidiaCache);
+  EXPECT_EQ(format_calibration_cache(*cache), kNvidiaCache);
 }
 
 TEST(CalibrationCache, NamesSplitAtTheLastColon) {
-  CalibrationCache cache{
+  CalibrationTable cache{
       kCacheVersion, "MinMaxCalibration", {{"scope/conv:0", 1.5f}, {"a b (c) [d]*: e", 0.25f}}};
-  std::string text = format_cache(cache);
+  std::string text = format_calibration_cache(cache);
   EXPECT_EQ(text.substr(0, text.find('\n')), "TRT-8601-MinMaxCalibration");
-  auto back = parse_cache(text, "x");
+  auto back = parse_calibration_cache(text, "x");
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   ASSERT_EQ(back->ranges.size(), 2u);
   EXPECT_EQ(back->ranges[0].name, "scope/conv:0");
@@ -59,18 +62,21 @@ TEST(CalibrationCache, ScaleBitsAreAmaxOver127) {
 TEST(CalibrationCache, RejectsGarbageWithTheLine) {
   for (std::string_view bad : {"", "\n\n", "hello\ndata: 3c008912\n", "TRT-x-Entropy\n",
                                "TRT-8601-\n", "\x89PNG\r\n\x1a\n"}) {
-    auto cache = parse_cache(bad, "bad.cache");
+    auto cache = parse_calibration_cache(bad, "bad.cache");
     ASSERT_FALSE(cache.is_ok()) << bad;
     EXPECT_NE(cache.status().message().find("bad.cache"), std::string::npos);
   }
-  auto cache = parse_cache("TRT-8601-MinMaxCalibration\ndata: 3c008912\nconv1 3c88edfc\n", "c");
+  auto cache =
+      parse_calibration_cache("TRT-8601-MinMaxCalibration\ndata: 3c008912\nconv1 3c88edfc\n", "c");
   ASSERT_FALSE(cache.is_ok());
   EXPECT_NE(cache.status().message().find("c:3:"), std::string::npos) << cache.status().message();
   for (std::string_view bad_value : {"zz", "3c0089123", "", "7fc00000", "-1"}) {
     std::string text = "TRT-8601-MinMaxCalibration\ndata: " + std::string(bad_value) + "\n";
-    EXPECT_FALSE(parse_cache(text, "c").is_ok()) << bad_value;
+    EXPECT_FALSE(parse_calibration_cache(text, "c").is_ok()) << bad_value;
   }
-  EXPECT_FALSE(parse_cache("TRT-8601-MinMaxCalibration\na: 3c008912\na: 3c008912\n", "c").is_ok());
+  EXPECT_FALSE(
+      parse_calibration_cache("TRT-8601-MinMaxCalibration\na: 3c008912\na: 3c008912\n", "c")
+          .is_ok());
 }
 
 TEST(RangesFile, ParsesAndRoundTrips) {
@@ -101,5 +107,18 @@ TEST(RangesFile, BadLinesNameTheLine) {
   }
 }
 
+TEST(RangesFile, SetsRangesOnTheNetworkOrNamesTheUnknownTensor) {
+  Network net;
+  ASSERT_TRUE(net.add_input("x", DataType::kFloat, Dims{1}).is_ok());
+  EXPECT_TRUE(set_dynamic_ranges(net, {{"x", 2.5f}}).is_ok());
+  EXPECT_EQ(net.find_tensor("x")->dynamic_range_min(), -2.5f);
+  EXPECT_EQ(net.find_tensor("x")->dynamic_range_max(), 2.5f);
+  net.find_tensor("x")->reset_dynamic_range();
+  auto status = set_dynamic_ranges(net, {{"x", 1.0f}, {"nope", 1.0f}});
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("\"nope\""), std::string::npos);
+  EXPECT_FALSE(net.find_tensor("x")->dynamic_range_is_set());  // all or nothing
+}
+
 }  // namespace
-}  // namespace int8rt::calib
+}  // namespace int8rt
