@@ -35,6 +35,7 @@ Result<const Tensor*> required_input(const Layer& layer, int index, std::string_
 }
 
 Status expect_dtype(const Layer& layer, int index, std::initializer_list<DataType> allowed) {
+  if (index >= layer.num_inputs()) return Status::ok();  // an absent trailing optional input
   const Tensor* t = layer.input(index);
   if (t == nullptr) return Status::ok();
   if (std::find(allowed.begin(), allowed.end(), t->dtype()) != allowed.end()) return Status::ok();
@@ -67,6 +68,13 @@ Result<std::optional<std::vector<int64_t>>> constant_ints(const Layer& layer, in
   return std::optional<std::vector<int64_t>>(t->constant_value().to_int64());
 }
 
+Result<std::vector<int64_t>> required_constant_ints(const Layer& layer, int index,
+                                                    std::string_view what) {
+  INT8RT_RETURN_IF_ERROR(required_input(layer, index, what).status());
+  INT8RT_ASSIGN_OR_RETURN(const Tensor* t, constant_input(layer, index, what));
+  return t->constant_value().to_int64();
+}
+
 Result<std::optional<std::vector<double>>> constant_floats(const Layer& layer, int index,
                                                            std::string_view what) {
   INT8RT_ASSIGN_OR_RETURN(const Tensor* t, constant_input(layer, index, what));
@@ -79,6 +87,22 @@ Result<int> normalize_axis(const Layer& layer, int64_t axis, int rank) {
     return invalid_argument(describe(layer), ": axis ", axis, " is out of range for rank ", rank);
   }
   return static_cast<int>(axis < 0 ? axis + rank : axis);
+}
+
+Result<std::vector<int>> normalize_axes(const Layer& layer, const std::vector<int64_t>& axes,
+                                        int rank) {
+  std::vector<int> out;
+  if (rank == 0 && !axes.empty()) {
+    return invalid_argument(describe(layer), ": a scalar has no axis ", axes.front());
+  }
+  for (int64_t axis : axes) {
+    INT8RT_ASSIGN_OR_RETURN(int a, normalize_axis(layer, axis, rank));
+    if (std::find(out.begin(), out.end(), a) != out.end()) {
+      return invalid_argument(describe(layer), ": axis ", axis, " is given twice");
+    }
+    out.push_back(a);
+  }
+  return out;
 }
 
 Result<Dims> broadcast_shapes(const Layer& layer, const Dims& a, const Dims& b) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "int8rt/network.h"
@@ -26,15 +27,48 @@ Status expect_dtype(const Layer& layer, int index, std::initializer_list<DataTyp
 // Returns nullopt for an absent optional input, an error when the input is computed at run time.
 Result<std::optional<std::vector<int64_t>>> constant_ints(const Layer& layer, int index,
                                                           std::string_view what);
+// constant_ints of a required input: an error when it is absent.
+Result<std::vector<int64_t>> required_constant_ints(const Layer& layer, int index,
+                                                    std::string_view what);
 Result<std::optional<std::vector<double>>> constant_floats(const Layer& layer, int index,
                                                            std::string_view what);
 
 // Maps a possibly negative axis into [0, rank), or fails naming the layer.
 Result<int> normalize_axis(const Layer& layer, int64_t axis, int rank);
 
+// Axes of a parameter input (Squeeze's, Slice's...) normalized into [0, rank); a repeated axis is
+// an error.
+Result<std::vector<int>> normalize_axes(const Layer& layer, const std::vector<int64_t>& axes,
+                                        int rank);
+
 // Numpy-style multidirectional broadcast of two shapes, or an error naming the layer and shapes.
 Result<Dims> broadcast_shapes(const Layer& layer, const Dims& a, const Dims& b);
 
 void set_output(Layer& layer, int index, DataType type, Dims dims);
+
+// Slice's parameters resolved against its data's shape with ONNX's rules (negative starts/ends
+// count from the end, then clamp to the axis; ends past the axis, e.g. INT64_MAX, mean "to the
+// end"): for every axis of the data, the first index, the step and the number of elements taken
+// (axes that are not sliced: 0, 1, extent). Requires constant starts/ends/axes/steps. Defined in
+// layout.cpp, used by Slice's shape inference and its kernels.
+struct SliceAxis {
+  int64_t start = 0;
+  int64_t step = 1;
+  int64_t count = 0;
+};
+Result<std::vector<SliceAxis>> resolve_slice(const Layer& layer);
+
+// The layer's attribute struct as an `A`, or an error when the layer carries another one (a
+// hand-built layer with the wrong attributes).
+template <typename A>
+Result<const A*> attrs_of(const Layer& layer) {
+  const A* attrs = std::get_if<A>(&layer.attrs());
+  if (attrs == nullptr) {
+    return invalid_argument(describe(layer),
+                            ": carries attributes of the wrong kind (variant index ",
+                            layer.attrs().index(), ")");
+  }
+  return attrs;
+}
 
 }  // namespace int8rt::ir
