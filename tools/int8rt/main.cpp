@@ -1,4 +1,5 @@
-// int8rt: the command-line tool. One subcommand per file (run.cpp, eval.cpp).
+// int8rt: the command-line tool. One subcommand per file (run.cpp, eval.cpp, calibrate.cpp,
+// cache.cpp).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -14,8 +15,10 @@ constexpr char kUsage[] =
     "usage: int8rt <command> [flags]\n"
     "\n"
     "commands:\n"
-    "  run     run a network once on .npy inputs; print or save its outputs\n"
-    "  eval    top-1 accuracy of a classifier on a labelled data set\n"
+    "  run         run a network once on .npy inputs; print or save its outputs\n"
+    "  eval        top-1 accuracy of a classifier on a labelled data set\n"
+    "  calibrate   INT8 ranges of every tensor: calibrate on data, write the cache\n"
+    "  cache show  decode a calibration cache (TensorRT's text format)\n"
     "\n"
     "`int8rt <command> --help` lists the command's flags.\n"
     "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error.\n";
@@ -37,11 +40,15 @@ int main(int argc, char** argv) {
   try {
     if (command == "run") return run_command(args);
     if (command == "eval") return eval_command(args);
+    if (command == "calibrate") return calibrate_command(args);
+    if (command == "cache") return cache_command(args);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "int8rt %s: internal error: %s\n", argv[1], error.what());
     return kExitInternalError;
   }
-  std::fprintf(stderr, "int8rt: unknown command \"%s\" (commands: run, eval; see int8rt --help)\n",
-               argv[1]);
+  std::fprintf(
+      stderr,
+      "int8rt: unknown command \"%s\" (commands: run, eval, calibrate, cache; see int8rt --help)\n",
+      argv[1]);
   return kExitUserError;
 }

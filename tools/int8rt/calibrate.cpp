@@ -1,0 +1,300 @@
+// int8rt calibrate: the dynamic range of every activation of a model, from a calibration cache or
+// by calibrating on a data source; writes the cache (and optionally a ranges file) and prints the
+// ranges.
+#include <sys/stat.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "commands.h"
+#include "common.h"
+#include "int8rt/calibrator.h"
+#include "int8rt/data.h"
+#include "int8rt/progress.h"
+
+namespace int8rt::cli {
+
+namespace {
+
+constexpr int64_t kDefaultBatch = 32;
+
+std::vector<Flag> calibrate_flags() {
+  std::vector<Flag> flags = engine_flags();
+  flags.insert(
+      flags.begin() + 1,
+      {{"data", "SPEC", "the calibration data (required; forms below)"},
+       {"cache", "FILE",
+        "the calibration cache (required): reused when it matches the model,\n"
+        "the data and the algorithm, else written after calibrating"},
+       {"calibrator", "NAME",
+        "the algorithm: entropy2 (default), entropy, minmax, legacy,\npercentile, mse"},
+       {"percentile", "P", "percentile calibrator: the percentile of |x| kept (default 99.99)"},
+       {"quantile", "Q", "legacy calibrator: the quantile of |x| (default 0.9999)"},
+       {"regression-cutoff", "R",
+        "legacy calibrator: the fraction of the quantile kept (default 1)"},
+       {"batch", "B",
+        "samples per batch (default: the model's fixed batch, else " +
+            std::to_string(kDefaultBatch) + ")"},
+       {"max-batches", "K", "calibrate on at most K batches (default: every full batch)"},
+       {"shapes", "NAME:DIMS,...", "shapes of inputs with dynamic axes; axis 0 becomes B", true},
+       {"ranges-out", "FILE", "also write the ranges as a ranges file (name: amax per line)"},
+       {"json", "", "print the result as JSON"}});
+  return flags;
+}
+
+constexpr char kUsage[] =
+    "usage: int8rt calibrate --onnx MODEL.onnx --data SPEC --cache FILE [--calibrator NAME]\n"
+    "                        [--percentile P] [--quantile Q --regression-cutoff R] [--batch B]\n"
+    "                        [--max-batches K] [--shapes NAME:DIMS,...] [--ranges-out FILE]\n"
+    "                        [--json] [--backend cpu|reference] [--verbose]\n"
+    "\n"
+    "Finds the INT8 dynamic range (amax; scale = amax/127) of every activation of the model: from\n"
+    "the cache when it was made for this model, data and algorithm, else by running the FP32\n"
+    "network over the data in full batches of B samples (a final partial batch is left out) and\n"
+    "writing the cache in TensorRT's format. Prints one line per tensor: amax, scale (decimal and\n"
+    "as the cache's hex) and where the range came from (cache or calibration).\n"
+    "\n"
+    "flags:\n";
+
+Result<double> parse_real(std::string_view flag, const std::string& text) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return invalid_argument("--", flag, " expects a number, got \"", text, "\"");
+  }
+  return value;
+}
+
+// The directory FILE would be written to must exist: checked before calibrating, so a mistyped
+// path fails at once rather than after the work.
+Status check_writable_location(std::string_view flag, const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code error;
+  if (!std::filesystem::is_directory(parent, error)) {
+    return not_found("--", flag, " ", path, ": the directory ", parent.string(), " does not exist");
+  }
+  return Status::ok();
+}
+
+uint32_t scale_bits(float amax) {
+  const float scale = amax / 127.0f;
+  uint32_t bits = 0;
+  std::memcpy(&bits, &scale, sizeof bits);
+  return bits;
+}
+
+std::string hex8(uint32_t bits) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%08x", bits);
+  return buffer;
+}
+
+struct Outcome {
+  CalibrationReport report;
+  std::string cache_header;  // the header of the cache file after the run
+};
+
+Result<Outcome> calibrate(const Args& args, Logger& logger) {
+  for (const char* required : {"onnx", "data", "cache"}) {
+    if (!args.has(required)) {
+      return invalid_argument("--", required, " is required (see int8rt calibrate --help)");
+    }
+  }
+  const std::string model = args.get("onnx");
+  const std::string cache_path = args.get("cache");
+  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+
+  StreamCalibratorOptions options;
+  options.cache_path = cache_path;
+  const std::string name = args.get("calibrator", "entropy2");
+  auto algorithm = calibration_algorithm_from_string(name);
+  if (!algorithm) {
+    return invalid_argument("--calibrator \"", name,
+                            "\" is not a calibrator (entropy2, entropy, minmax, legacy, "
+                            "percentile, mse)");
+  }
+  options.algorithm = *algorithm;
+  if (args.has("percentile")) {
+    if (options.algorithm != CalibrationAlgorithm::kPercentile) {
+      return invalid_argument("--percentile is a parameter of --calibrator percentile, not ", name);
+    }
+    INT8RT_ASSIGN_OR_RETURN(options.percentile, parse_real("percentile", args.get("percentile")));
+  }
+  for (const char* legacy : {"quantile", "regression-cutoff"}) {
+    if (args.has(legacy) && options.algorithm != CalibrationAlgorithm::kLegacy) {
+      return invalid_argument("--", legacy, " is a parameter of --calibrator legacy, not ", name);
+    }
+  }
+  if (args.has("quantile")) {
+    INT8RT_ASSIGN_OR_RETURN(options.quantile, parse_real("quantile", args.get("quantile")));
+  }
+  if (args.has("regression-cutoff")) {
+    INT8RT_ASSIGN_OR_RETURN(options.regression_cutoff,
+                            parse_real("regression-cutoff", args.get("regression-cutoff")));
+  }
+  if (args.has("max-batches")) {
+    INT8RT_ASSIGN_OR_RETURN(options.max_batches,
+                            parse_count("max-batches", args.get("max-batches")));
+    if (options.max_batches == 0) return invalid_argument("--max-batches must be at least 1");
+  }
+  int64_t batch = 0;
+  if (args.has("batch")) {
+    INT8RT_ASSIGN_OR_RETURN(batch, parse_count("batch", args.get("batch")));
+    if (batch == 0) return invalid_argument("--batch must be at least 1");
+  }
+  INT8RT_RETURN_IF_ERROR(check_writable_location("cache", cache_path));
+  if (args.has("ranges-out")) {
+    INT8RT_RETURN_IF_ERROR(check_writable_location("ranges-out", args.get("ranges-out")));
+  }
+
+  INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, load_onnx(model, logger));
+  Builder builder(logger);
+  auto config = builder.create_config();
+  config->set_backend(backend);
+  INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
+  // A model with a fixed batch axis is calibrated at that batch.
+  if (network->num_inputs() == 1 && network->input(0)->dims().rank() > 0) {
+    const Tensor& input = *network->input(0);
+    const int64_t declared = input.dims()[0];
+    if (declared != Dims::kDynamic) {
+      if (batch != 0 && batch != declared) {
+        return invalid_argument("--batch ", batch, ": input \"", input.name(), "\" of ", model,
+                                " has a fixed batch of ", declared);
+      }
+      batch = declared;
+    }
+  }
+  options.batch_size = batch != 0 ? batch : kDefaultBatch;
+
+  INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<DataSource> source, open_data_source(args.get("data")));
+  StreamCalibrator calibrator(std::move(source), options);
+  TerminalProgress progress;
+  config->set_int8_calibrator(&calibrator);
+  config->set_progress_monitor(&progress);
+  Outcome outcome;
+  INT8RT_ASSIGN_OR_RETURN(outcome.report, builder.calibrate(*network, *config));
+
+  // The calibrator wrote the cache (atomically); check it is there and holds what was found.
+  auto written = read_calibration_cache_file(cache_path);
+  if (!written.is_ok()) {
+    return internal_error("the calibration cache ", cache_path,
+                          " is unreadable after the run: ", written.status().message());
+  }
+  const std::string_view expected = cache_algorithm_name(options.algorithm);
+  if (written->algorithm != expected) {
+    return internal_error("the calibration cache ", cache_path, " was made by ", written->algorithm,
+                          " after a run with ", expected);
+  }
+  outcome.cache_header = "TRT-" + std::to_string(written->version) + "-" + written->algorithm;
+
+  if (args.has("ranges-out")) {
+    std::vector<TensorRange> ranges;
+    for (const TensorRangeInfo& tensor : outcome.report.tensors)
+      ranges.push_back({tensor.name, tensor.amax});
+    INT8RT_RETURN_IF_ERROR(write_ranges_file(args.get("ranges-out"), ranges));
+  }
+  return outcome;
+}
+
+double images_per_second(const CalibrationReport& report) {
+  return report.seconds > 0 ? static_cast<double>(report.samples) / report.seconds : 0.0;
+}
+
+void print_json(const Args& args, const Outcome& outcome) {
+  const CalibrationReport& r = outcome.report;
+  std::printf(
+      "{\"model\": %s, \"data\": %s, \"algorithm\": %s, \"cache\": %s, \"cache_header\": %s, "
+      "\"cache_reused\": %s, \"ranges_file\": %s, \"batches\": %lld, \"samples\": %lld, "
+      "\"seconds\": %s, \"images_per_second\": %s, \"tensors\": [",
+      json_string(args.get("onnx")).c_str(), json_string(args.get("data")).c_str(),
+      json_string(to_string(r.algorithm)).c_str(), json_string(args.get("cache")).c_str(),
+      json_string(outcome.cache_header).c_str(), r.from_cache ? "true" : "false",
+      args.has("ranges-out") ? json_string(args.get("ranges-out")).c_str() : "null",
+      static_cast<long long>(r.batches), static_cast<long long>(r.samples),
+      json_number(r.seconds).c_str(), json_number(images_per_second(r)).c_str());
+  for (size_t i = 0; i < r.tensors.size(); ++i) {
+    const TensorRangeInfo& t = r.tensors[i];
+    std::printf(
+        "%s\n  {\"name\": %s, \"amax\": %s, \"scale\": %s, \"hex\": \"%s\", \"source\": %s, "
+        "\"nan\": %llu, \"inf\": %llu}",
+        i ? "," : "", json_string(t.name).c_str(), json_number(t.amax).c_str(),
+        json_number(t.amax / 127.0f).c_str(), hex8(scale_bits(t.amax)).c_str(),
+        json_string(to_string(t.source)).c_str(), static_cast<unsigned long long>(t.nan_count),
+        static_cast<unsigned long long>(t.inf_count));
+  }
+  std::printf("\n], \"missing\": [");
+  for (size_t i = 0; i < r.missing.size(); ++i)
+    std::printf("%s%s", i ? ", " : "", json_string(r.missing[i]).c_str());
+  std::printf("]}\n");
+}
+
+void print_table(const Args& args, const Outcome& outcome) {
+  const CalibrationReport& r = outcome.report;
+  bool nonfinite = false;
+  size_t width = std::strlen("tensor");
+  for (const TensorRangeInfo& t : r.tensors) {
+    nonfinite = nonfinite || t.nan_count + t.inf_count > 0;
+    width = std::max(width, t.name.size());
+  }
+  const int w = static_cast<int>(width);
+  // The source column is last unless NaN/Inf counts follow it.
+  const int source_width = nonfinite ? 11 : 0;
+  std::printf("%-*s  %12s  %12s  %-8s  %-*s", w, "tensor", "amax", "scale", "hex", source_width,
+              "source");
+  if (nonfinite) std::printf("  %10s  %10s", "nan", "inf");
+  std::printf("\n");
+  for (const TensorRangeInfo& t : r.tensors) {
+    std::printf("%-*s  %12s  %12s  %-8s  %-*s", w, t.name.c_str(), format_value(t.amax).c_str(),
+                format_value(t.amax / 127.0f).c_str(), hex8(scale_bits(t.amax)).c_str(),
+                source_width, std::string(to_string(t.source)).c_str());
+    if (nonfinite) {
+      std::printf("  %10llu  %10llu", static_cast<unsigned long long>(t.nan_count),
+                  static_cast<unsigned long long>(t.inf_count));
+    }
+    std::printf("\n");
+  }
+  for (const std::string& name : r.missing)
+    std::printf("%-*s  %12s  %12s  %-8s  %s\n", w, name.c_str(), "-", "-", "-", "none");
+  const std::string algorithm(to_string(r.algorithm));
+  const std::string cache = args.get("cache");
+  if (r.from_cache) {
+    std::printf(
+        "calibration skipped: the cache %s (%s) was reused; 0 batches, %zu tensors, %.2f s\n",
+        cache.c_str(), outcome.cache_header.c_str(), r.tensors.size(), r.seconds);
+  } else {
+    std::printf(
+        "calibrated %zu tensors with %s: %lld batches, %lld samples in %.2f s (%.0f images/s); "
+        "cache written to %s (%s)\n",
+        r.tensors.size(), algorithm.c_str(), static_cast<long long>(r.batches),
+        static_cast<long long>(r.samples), r.seconds, images_per_second(r), cache.c_str(),
+        outcome.cache_header.c_str());
+  }
+  if (args.has("ranges-out")) std::printf("ranges written to %s\n", args.get("ranges-out").c_str());
+}
+
+}  // namespace
+
+int calibrate_command(const std::vector<std::string>& argv) {
+  const std::vector<Flag> flags = calibrate_flags();
+  if (wants_help(argv)) {
+    std::printf("%s%s\nSPEC forms:\n%s", kUsage, flags_help(flags).c_str(),
+                std::string(data_spec_help()).c_str());
+    return kExitOk;
+  }
+  auto args = Args::parse(argv, flags);
+  if (!args.is_ok()) return report_error("calibrate", args.status());
+  StderrLogger logger(log_severity(*args));
+  auto outcome = calibrate(*args, logger);
+  if (!outcome.is_ok()) return report_error("calibrate", outcome.status());
+  if (args->has("json")) {
+    print_json(*args, *outcome);
+  } else {
+    print_table(*args, *outcome);
+  }
+  return kExitOk;
+}
+
+}  // namespace int8rt::cli
