@@ -3,7 +3,8 @@
 // A kernel is created from a layer whose input and output tensors all have static shapes and
 // dtypes (after shape inference); it captures what it needs (shapes, attributes, packed weights).
 // execute() is const and may run concurrently from several ExecutionContexts: per-run temporary
-// memory comes from `scratch`, sized by scratch_bytes().
+// memory comes from `scratch`, sized by scratch_bytes(), and what a kernel caches between runs
+// lives in its per-context KernelState.
 //
 // Memory layouts. Every engine tensor has a Layout: how its elements are placed in its buffer.
 // The default, "plain", is dense row-major in the tensor's shape (what network inputs, outputs,
@@ -60,6 +61,14 @@ class Layout {
   std::shared_ptr<const LayoutDesc> desc_;
 };
 
+// What a kernel may keep between runs of one ExecutionContext (e.g. oneDNN memory objects bound
+// to that context's buffers). Created by Kernel::create_state() once per context; only that
+// context's runs see it, so it needs no locking.
+class KernelState {
+ public:
+  virtual ~KernelState() = default;
+};
+
 struct KernelIo {
   // One pointer per layer input (constants included; nullptr for an absent optional input) and
   // per output. Each tensor's data is in the layout the kernel declares for it (plain unless the
@@ -67,6 +76,9 @@ struct KernelIo {
   std::span<const void* const> inputs;
   std::span<void* const> outputs;
   void* scratch = nullptr;  // scratch_bytes() bytes, 64-byte aligned
+  // This context's create_state() object; nullptr when the caller keeps none (e.g. constant
+  // folding), which every kernel must accept.
+  KernelState* state = nullptr;
 };
 
 class Kernel {
@@ -76,6 +88,7 @@ class Kernel {
   virtual std::string name() const = 0;
   virtual size_t scratch_bytes() const { return 0; }
   virtual Status execute(const KernelIo& io) const = 0;
+  virtual std::unique_ptr<KernelState> create_state() const { return nullptr; }
 
   // The layout the kernel reads input `index` in / writes output `index` in.
   virtual Layout input_layout(int /*index*/) const { return {}; }

@@ -25,6 +25,7 @@ AlignedBuffer aligned_buffer(size_t bytes) {
 struct ExecutionContext::State {
   AlignedBuffer arena;
   AlignedBuffer scratch;
+  std::vector<std::unique_ptr<KernelState>> kernel_states;  // per step
   std::vector<void*> address;  // per tensor id: where its data lives during execute()
   std::vector<const void*> step_inputs;
   std::vector<void*> step_outputs;
@@ -35,6 +36,9 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const detail::EngineImpl> eng
   const auto& tensors = engine_->tensors;
   state_->arena = aligned_buffer(engine_->arena_bytes);
   state_->scratch = aligned_buffer(engine_->scratch_bytes);
+  for (const auto& step : engine_->steps) {
+    state_->kernel_states.push_back(step.kernel->create_state());
+  }
   state_->address.resize(tensors.size(), nullptr);
   for (size_t id = 0; id < tensors.size(); ++id) {
     if (!tensors[id].constant.empty()) {
@@ -69,7 +73,8 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
       return invalid_argument("execute: output \"", engine.outputs[i].name, "\" is null");
     }
   }
-  for (const auto& step : engine.steps) {
+  for (size_t s = 0; s < engine.steps.size(); ++s) {
+    const detail::EngineStep& step = engine.steps[s];
     state_->step_inputs.clear();
     state_->step_outputs.clear();
     for (int id : step.inputs) {
@@ -78,8 +83,9 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
     for (int id : step.outputs) {
       state_->step_outputs.push_back(id < 0 ? nullptr : state_->address[static_cast<size_t>(id)]);
     }
-    Status status = step.kernel->execute(
-        KernelIo{state_->step_inputs, state_->step_outputs, state_->scratch.get()});
+    Status status =
+        step.kernel->execute(KernelIo{state_->step_inputs, state_->step_outputs,
+                                      state_->scratch.get(), state_->kernel_states[s].get()});
     if (!status.is_ok()) return status.with_context("layer \"" + step.layer_name + "\"");
   }
   for (size_t i = 0; i < outputs.size(); ++i) {

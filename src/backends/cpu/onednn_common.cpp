@@ -213,34 +213,65 @@ Layout PrimitiveKernel::output_layout(int index) const {
   return output_layouts_.at(static_cast<size_t>(index));
 }
 
+namespace {
+// memories[i] is bound to args_[i]; `args` holds the same objects keyed by argument.
+struct BoundArgs final : KernelState {
+  std::vector<memory> memories;
+  memory scratch;
+  std::unordered_map<int, memory> args;
+};
+}  // namespace
+
+std::unique_ptr<KernelState> PrimitiveKernel::create_state() const {
+  auto state = std::make_unique<BoundArgs>();
+  dnnl::engine& engine = onednn_engine();
+  for (const ArgBinding& binding : args_) {
+    memory m = binding.source == ArgBinding::Source::kConstant
+                   ? binding.constant
+                   : memory(binding.desc, engine, DNNL_MEMORY_NONE);
+    state->memories.push_back(m);
+    state->args.emplace(binding.arg, m);
+  }
+  if (scratchpad_.get_size() > 0) {
+    state->scratch = memory(scratchpad_, engine, DNNL_MEMORY_NONE);
+    state->args.emplace(DNNL_ARG_SCRATCHPAD, state->scratch);
+  }
+  return state;
+}
+
 Status PrimitiveKernel::execute(const KernelIo& io) const {
   try {
-    dnnl::engine& engine = onednn_engine();
     if (accumulate_input_ >= 0) {
       const void* addend = io.inputs[static_cast<size_t>(accumulate_input_)];
       if (addend != io.outputs[0]) std::memcpy(io.outputs[0], addend, accumulate_bytes_);
     }
-    std::unordered_map<int, memory> args;
-    args.reserve(args_.size() + 1);
-    for (const ArgBinding& binding : args_) {
+    // Memory objects: the context's cached ones, or temporary ones for a state-less call.
+    std::unique_ptr<KernelState> temporary;
+    KernelState* state = io.state;
+    if (state == nullptr) {
+      temporary = create_state();
+      state = temporary.get();
+    }
+    auto& bound = static_cast<BoundArgs&>(*state);
+    for (size_t i = 0; i < args_.size(); ++i) {
+      const ArgBinding& binding = args_[i];
+      void* handle = nullptr;
       switch (binding.source) {
         case ArgBinding::Source::kInput:
-          args.emplace(binding.arg,
-                       memory(binding.desc, engine,
-                              const_cast<void*>(io.inputs[static_cast<size_t>(binding.index)])));
+          handle = const_cast<void*>(io.inputs[static_cast<size_t>(binding.index)]);
           break;
         case ArgBinding::Source::kOutput:
-          args.emplace(binding.arg, memory(binding.desc, engine,
-                                           io.outputs[static_cast<size_t>(binding.index)]));
+          handle = io.outputs[static_cast<size_t>(binding.index)];
           break;
         case ArgBinding::Source::kConstant:
-          args.emplace(binding.arg, binding.constant);
-          break;
+          continue;
       }
+      if (bound.memories[i].get_data_handle() != handle) bound.memories[i].set_data_handle(handle);
     }
-    if (scratchpad_.get_size() > 0) {
-      args.emplace(DNNL_ARG_SCRATCHPAD, memory(scratchpad_, engine, io.scratch));
+    if (scratchpad_.get_size() > 0 && bound.scratch.get_data_handle() != io.scratch) {
+      bound.scratch.set_data_handle(io.scratch);
     }
+    const auto& args = bound.args;
     primitive_.execute(onednn_stream(), args);
     return Status::ok();
   } catch (const dnnl::error& error) {

@@ -84,6 +84,9 @@ class PrimitiveKernel final : public Kernel {
   std::string name() const override { return name_; }
   size_t scratch_bytes() const override { return scratchpad_.get_size(); }
   Status execute(const KernelIo& io) const override;
+  // The primitive's memory objects for one context, rebound only when a buffer moves (in a
+  // context only the network inputs can).
+  std::unique_ptr<KernelState> create_state() const override;
   Layout input_layout(int index) const override;
   Layout output_layout(int index) const override;
   int inplace_input() const override { return inplace_input_; }
