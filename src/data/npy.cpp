@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
 #include "core/file_io.h"
+#include "data/npy_layout.h"
 #include "int8rt/data.h"
 
 namespace int8rt {
@@ -217,7 +219,7 @@ uint32_t read_le(const unsigned char* p, int bytes) {
 
 }  // namespace
 
-Result<Weights> parse_npy(const void* data, size_t size, std::string_view source) {
+Result<NpyLayout> parse_npy_layout(const void* data, size_t size, std::string_view source) {
   const auto* bytes = static_cast<const unsigned char*>(data);
   if (size < kMagicSize + 2 || std::memcmp(bytes, kMagic, kMagicSize) != 0) {
     return parse_error(source, ": not a .npy file (it does not start with \"\\x93NUMPY\")");
@@ -246,32 +248,72 @@ Result<Weights> parse_npy(const void* data, size_t size, std::string_view source
     return unsupported(source, ": .npy arrays in Fortran order are not supported; save a C-order ",
                        "array (numpy.ascontiguousarray)");
   }
-  Dims dims(header.shape);
-  const DataType dtype = header.descr.dtype;
-  const size_t item = element_size(dtype);
+  NpyLayout layout;
+  layout.dims = Dims(header.shape);
+  layout.dtype = header.descr.dtype;
+  layout.swap_bytes = header.descr.swap_bytes;
+  layout.data_offset = prefix + header_size;
   // Extents are at most 2^50 each (checked while parsing); guard the product too.
-  size_t expected = item;
+  layout.data_bytes = element_size(layout.dtype);
   for (int64_t extent : header.shape) {
-    if (extent != 0 && expected > (size_t{1} << 62) / static_cast<size_t>(extent)) {
-      return parse_error(source, ": .npy shape ", dims.to_string(), " is too large");
+    if (extent != 0 && layout.data_bytes > (size_t{1} << 62) / static_cast<size_t>(extent)) {
+      return parse_error(source, ": .npy shape ", layout.dims.to_string(), " is too large");
     }
-    expected *= static_cast<size_t>(extent);
+    layout.data_bytes *= static_cast<size_t>(extent);
   }
-  const size_t available = size - prefix - header_size;
-  if (available < expected) {
-    return parse_error(source, ": truncated .npy file: shape ", dims.to_string(), " of ",
-                       to_string(dtype), " needs ", expected, " bytes of data, the file has ",
-                       available);
+  return layout;
+}
+
+Status check_npy_data_size(const NpyLayout& layout, size_t available, std::string_view source) {
+  if (available < layout.data_bytes) {
+    return parse_error(source, ": truncated .npy file: shape ", layout.dims.to_string(), " of ",
+                       to_string(layout.dtype), " needs ", layout.data_bytes,
+                       " bytes of data, the file has ", available);
   }
-  if (available > expected) {
-    return parse_error(source, ": .npy file has ", available - expected,
-                       " bytes after the data of shape ", dims.to_string(), " (", to_string(dtype),
-                       ")");
+  if (available > layout.data_bytes) {
+    return parse_error(source, ": .npy file has ", available - layout.data_bytes,
+                       " bytes after the data of shape ", layout.dims.to_string(), " (",
+                       to_string(layout.dtype), ")");
   }
-  Weights array = Weights::zeros(dtype, dims);
+  return Status::ok();
+}
+
+Result<NpyLayout> read_npy_layout(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::error_code error;
+  const auto file_size = static_cast<size_t>(std::filesystem::file_size(path, error));
+  if (!file || error) return not_found(path, ": cannot open the .npy file");
+  // The 12-byte prefix holds the header length; numpy keeps headers far below 1 MiB.
+  std::string bytes(std::min<size_t>(file_size, 12), '\0');
+  file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t length_bytes = bytes.size() > 6 && p[6] == 1 ? 2 : 4;
+  if (bytes.size() >= kMagicSize + 2 + length_bytes) {
+    const size_t header_end =
+        kMagicSize + 2 + length_bytes + read_le(p + 8, static_cast<int>(length_bytes));
+    if (header_end <= file_size && header_end < (size_t{1} << 20)) {
+      bytes.resize(header_end);
+      file.seekg(0);
+      file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    }
+  }
+  if (!file) return io_error(path, ": cannot read the .npy header");
+  INT8RT_ASSIGN_OR_RETURN(NpyLayout layout, parse_npy_layout(bytes.data(), bytes.size(), path));
+  INT8RT_RETURN_IF_ERROR(check_npy_data_size(layout, file_size - layout.data_offset, path));
+  return layout;
+}
+
+Result<Weights> parse_npy(const void* data, size_t size, std::string_view source) {
+  INT8RT_ASSIGN_OR_RETURN(NpyLayout layout, parse_npy_layout(data, size, source));
+  INT8RT_RETURN_IF_ERROR(check_npy_data_size(layout, size - layout.data_offset, source));
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  const DataType dtype = layout.dtype;
+  const size_t item = element_size(dtype);
+  const size_t expected = layout.data_bytes;
+  Weights array = Weights::zeros(dtype, layout.dims);
   auto* out = static_cast<unsigned char*>(array.mutable_data());
-  if (expected > 0) std::memcpy(out, bytes + prefix + header_size, expected);
-  if (header.descr.swap_bytes) {
+  if (expected > 0) std::memcpy(out, bytes + layout.data_offset, expected);
+  if (layout.swap_bytes) {
     for (size_t i = 0; i < expected; i += item)
       std::reverse(out + i, out + i + item);
   }

