@@ -4,6 +4,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/reference/reference.h"
+#include "builder/input_shapes.h"
 #include "builder/memory_plan.h"
 #include "core/log.h"
 #include "passes/passes.h"
@@ -22,56 +23,6 @@ std::string_view to_string(Backend backend) {
 }
 
 namespace {
-
-// Gives every network input a static shape: the one from the config, else its own.
-Status resolve_input_shapes(Network& network, const BuilderConfig& config) {
-  for (const auto& [name, dims] : config.input_shapes()) {
-    Tensor* tensor = network.find_tensor(name);
-    if (tensor == nullptr || !tensor->is_network_input()) {
-      std::string known;
-      for (int i = 0; i < network.num_inputs(); ++i) {
-        known += (i ? ", " : "") + network.input(i)->name();
-      }
-      return invalid_argument("a shape was given for \"", name,
-                              "\", which is not a network input (inputs: ", known, ")");
-    }
-  }
-  for (int i = 0; i < network.num_inputs(); ++i) {
-    Tensor* input = network.input(i);
-    const Dims& declared = input->dims();
-    auto given = config.input_shapes().find(input->name());
-    if (given != config.input_shapes().end()) {
-      const Dims& dims = given->second;
-      bool compatible = dims.rank() == declared.rank() && dims.is_static();
-      for (int axis = 0; compatible && axis < dims.rank(); ++axis) {
-        compatible = declared[axis] == Dims::kDynamic || declared[axis] == dims[axis];
-      }
-      if (!compatible) {
-        return invalid_argument("input \"", input->name(), "\": shape ", dims.to_string(),
-                                " does not match the network's ", declared.to_string());
-      }
-      input->set_dims(dims);
-      continue;
-    }
-    if (!declared.is_static()) {
-      std::string axes;
-      for (int axis = 0; axis < declared.rank(); ++axis) {
-        if (declared[axis] != Dims::kDynamic) continue;
-        axes += axes.empty() ? "" : ", ";
-        axes += std::to_string(axis);
-        const auto& names = input->dim_names();
-        if (axis < static_cast<int>(names.size()) && !names[static_cast<size_t>(axis)].empty()) {
-          axes += " (\"" + names[static_cast<size_t>(axis)] + "\")";
-        }
-      }
-      return invalid_argument("input \"", input->name(), "\" has dynamic shape ",
-                              declared.to_string(), " (axis ", axes,
-                              "): give its shape with BuilderConfig::set_input_shape or --shapes ",
-                              input->name(), ":", "<d0>x<d1>x...");
-    }
-  }
-  return Status::ok();
-}
 
 Result<KernelPtr> choose_kernel(const Layer& layer, Backend backend,
                                 std::span<const Layout> input_layouts) {
@@ -219,7 +170,7 @@ Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
                             "Network::mark_output");
   }
   std::unique_ptr<Network> net = network.clone();
-  INT8RT_RETURN_IF_ERROR(resolve_input_shapes(*net, config));
+  INT8RT_RETURN_IF_ERROR(detail::bind_input_shapes(*net, config.input_shapes()));
   INT8RT_RETURN_IF_ERROR(passes::optimize(*net, logger));
   INT8RT_ASSIGN_OR_RETURN(auto impl, lower(*net, config.backend(), logger));
   log_info(logger, "built engine: ", impl->steps.size(), " layers, backend ", impl->backend);
