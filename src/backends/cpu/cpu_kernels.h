@@ -2,6 +2,12 @@
 // kernel, a null kernel when it does not handle the layer's configuration (the builder falls back
 // to the reference kernel), or an error. `input_layouts` are the layouts the layer's inputs are
 // produced in; a kernel may adopt them (elementwise ops, pooling) or ask for others (conv).
+//
+// INT8: conv and matmul take the same path with s8/u8 source and destination descriptors (the
+// element type is part of a layout, so s8 NHWC activations propagate like f32 ones), weights
+// quantized per output channel and packed once by reorder_constant, and the per-channel output
+// scales s_in · s_w[c] / s_out set on the primitive_attr (set_output_scales(1 << 1, scales)) next
+// to the same post-ops; quantize/dequantize reformats are reorders with a scale attribute.
 #pragma once
 
 #include <span>
