@@ -126,13 +126,24 @@ struct TensorRange {
   float amax = 0.0f;
 };
 
+// One line of a calibration cache. The scale is kept exactly as stored (its bits are what the
+// file holds), so reading and writing a cache reproduces it byte for byte; amax = scale · 127.
+struct CacheEntry {
+  std::string name;
+  float scale = 0.0f;
+  float amax() const { return scale * 127.0f; }
+  static CacheEntry from_amax(std::string name, float amax) {
+    return {std::move(name), amax / 127.0f};
+  }
+};
+
 // A calibration cache in TensorRT's text format (docs/calibration.md):
 //   TRT-8601-EntropyCalibration2
-//   data: 3c008912                  <- IEEE-754 bits of amax / 127, name split at the last ':'
+//   data: 3c008912                  <- IEEE-754 bits of the scale, name split at the last ':'
 struct CalibrationTable {
   int version = 8601;     // the TensorRT version number in the header; int8rt writes 8601
   std::string algorithm;  // "EntropyCalibration2", "MinMaxCalibration", ...
-  std::vector<TensorRange> ranges;
+  std::vector<CacheEntry> entries;
 };
 
 // Byte for byte what TensorRT writes.
@@ -159,6 +170,7 @@ std::string_view to_string(RangeSource source);  // "manual", "cache", "calibrat
 struct TensorRangeInfo {
   std::string name;
   float amax = 0.0f;
+  float scale = 0.0f;  // amax / 127, or exactly the cache's value when it came from a cache
   RangeSource source = RangeSource::kCalibration;
   uint64_t nan_count = 0;  // non-finite values seen during calibration (excluded from the range)
   uint64_t inf_count = 0;
@@ -173,7 +185,7 @@ struct CalibrationReport {
   double seconds = 0.0;
   std::vector<TensorRangeInfo> tensors;  // in network order
   std::vector<std::string> missing;      // tensors left without a range
-  std::string cache;                     // the calibration cache text for `tensors`
+  std::string cache;  // the calibration cache read or written ("" when nothing was calibrated)
 };
 
 struct StreamCalibratorOptions {

@@ -66,10 +66,15 @@ std::vector<const Tensor*> activations(const Network& network) {
   return result;
 }
 
+struct CachedRanges {
+  std::string text;
+  std::map<std::string, CacheEntry, std::less<>> entries;
+};
+
 // Ranges from the calibrator's cache, or nullopt (with a log line saying why) when there is no
 // usable cache.
-std::optional<std::map<std::string, float, std::less<>>> read_cache(
-    Calibrator& calibrator, const calib::Fingerprint& fingerprint, Logger& logger) {
+std::optional<CachedRanges> read_cache(Calibrator& calibrator,
+                                       const calib::Fingerprint& fingerprint, Logger& logger) {
   std::string text = calibrator.read_calibration_cache();
   if (text.empty()) return std::nullopt;
   auto cache = parse_calibration_cache(text, "calibration cache");
@@ -96,13 +101,21 @@ std::optional<std::map<std::string, float, std::less<>>> read_cache(
       return std::nullopt;
     }
   }
-  std::map<std::string, float, std::less<>> ranges;
-  for (const auto& range : cache->ranges)
-    ranges[range.name] = range.amax;
-  log_info(logger, "using the calibration cache (", ranges.size(), " tensors, ", cache->algorithm,
-           "); calibration skipped");
+  CachedRanges ranges{std::move(text), {}};
+  for (const CacheEntry& entry : cache->entries)
+    ranges.entries[entry.name] = entry;
+  log_info(logger, "using the calibration cache (", ranges.entries.size(), " tensors, ",
+           cache->algorithm, "); calibration skipped");
   return ranges;
 }
+
+// Ends the progress phase on every way out of collect().
+struct PhaseGuard {
+  ProgressMonitor* monitor;
+  ~PhaseGuard() {
+    if (monitor) monitor->phase_finish(kPhase);
+  }
+};
 
 struct Collected {
   std::vector<std::string> names;
@@ -147,35 +160,36 @@ Result<Collected> collect(const Builder& builder, const Network& network,
   std::vector<const void*> bindings(inputs.size());
   ProgressMonitor* progress = config.progress_monitor();
   if (progress) progress->phase_start(kPhase, calibrator.num_batches());
+  const PhaseGuard phase{progress};
   while (true) {
     std::fill(bindings.begin(), bindings.end(), nullptr);
     auto more = calibrator.get_batch(input_names, bindings);
     if (!more.is_ok()) {
-      if (progress) progress->phase_finish(kPhase);
       return more.status().with_context("calibrator get_batch (batch " +
                                         std::to_string(collected.batches) + ")");
     }
     if (!*more) break;
     for (size_t i = 0; i < bindings.size(); ++i) {
       if (bindings[i] == nullptr) {
-        if (progress) progress->phase_finish(kPhase);
         return invalid_argument("calibrator get_batch gave no data for input \"", input_names[i],
                                 "\" (batch ", collected.batches, ")");
       }
     }
     INT8RT_RETURN_IF_ERROR(context->execute(bindings, outputs));
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      const auto* values = static_cast<const float*>(outputs[i]);
-      collected.histograms[i].add({values, buffers[i].size() / sizeof(float)});
+    // One histogram per tensor: independent, so the tensors are binned in parallel.
+    const auto count = static_cast<int64_t>(outputs.size());
+#pragma omp parallel for schedule(dynamic)
+    for (int64_t i = 0; i < count; ++i) {
+      const auto* values = static_cast<const float*>(outputs[static_cast<size_t>(i)]);
+      collected.histograms[static_cast<size_t>(i)].add(
+          {values, buffers[static_cast<size_t>(i)].size() / sizeof(float)});
     }
     ++collected.batches;
     collected.samples += calibrator.batch_size();
     if (progress && !progress->step_complete(kPhase, collected.batches, collected.samples)) {
-      progress->phase_finish(kPhase);
       return invalid_argument("calibration cancelled after ", collected.batches, " batches");
     }
   }
-  if (progress) progress->phase_finish(kPhase);
   if (collected.batches == 0) {
     return invalid_argument("the calibrator provided no batches: calibration needs at least one");
   }
@@ -213,12 +227,14 @@ Result<CalibrationReport> Builder::calibrate(const Network& network,
   for (const Tensor* t : tensors)
     all_manual = all_manual && t->dynamic_range_is_set();
 
-  std::map<std::string, float, std::less<>> found;
+  std::map<std::string, CacheEntry, std::less<>> found;  // from the cache or calibration
+  std::map<std::string, float, std::less<>> amax_of;     // calibrated thresholds
   std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> nonfinite;
   if (calibrator != nullptr && !all_manual) {
     calib::Fingerprint fingerprint = calib::make_fingerprint(network, *calibrator);
     if (auto cached = read_cache(*calibrator, fingerprint, logger)) {
-      found = std::move(*cached);
+      found = std::move(cached->entries);
+      report.cache = std::move(cached->text);
       report.from_cache = true;
     } else {
       log_info(logger, "calibrating with ", to_string(calibrator->algorithm()), ", batch size ",
@@ -227,51 +243,65 @@ Result<CalibrationReport> Builder::calibrate(const Network& network,
       INT8RT_ASSIGN_OR_RETURN(Collected collected, collect(*this, *net, config, *calibrator));
       report.batches = collected.batches;
       report.samples = collected.samples;
+      // Thresholds are independent per tensor: computed in parallel.
+      std::vector<float> amax(collected.names.size());
+      const auto count = static_cast<int64_t>(amax.size());
+#pragma omp parallel for schedule(dynamic)
+      for (int64_t i = 0; i < count; ++i) {
+        amax[static_cast<size_t>(i)] =
+            choose_threshold(collected.histograms[static_cast<size_t>(i)], *calibrator);
+      }
+      std::map<std::string, size_t, std::less<>> index;
+      for (size_t i = 0; i < collected.names.size(); ++i)
+        index[collected.names[i]] = i;
+      // The cache lists every calibrated tensor in network order.
       CalibrationTable cache;
       cache.algorithm = std::string(cache_algorithm_name(calibrator->algorithm()));
-      for (size_t i = 0; i < collected.names.size(); ++i) {
-        const calib::Histogram& h = collected.histograms[i];
-        float amax = choose_threshold(h, *calibrator);
-        found[collected.names[i]] = amax;
-        cache.ranges.push_back({collected.names[i], amax});
+      for (const Tensor* t : tensors) {
+        auto it = index.find(t->name());
+        if (it == index.end()) continue;
+        const calib::Histogram& h = collected.histograms[it->second];
+        const float value = amax[it->second];
+        amax_of[t->name()] = value;
+        found[t->name()] = CacheEntry::from_amax(t->name(), value);
+        cache.entries.push_back(found[t->name()]);
         if (h.nan_count() + h.inf_count() > 0) {
-          nonfinite[collected.names[i]] = {h.nan_count(), h.inf_count()};
-          log_warning(logger, "tensor \"", collected.names[i], "\": ", h.nan_count(), " NaN and ",
+          nonfinite[t->name()] = {h.nan_count(), h.inf_count()};
+          log_warning(logger, "tensor \"", t->name(), "\": ", h.nan_count(), " NaN and ",
                       h.inf_count(), " infinite values during calibration (left out of its range)");
         }
-        if (amax == 0.0f) {
-          log_warning(logger, "tensor \"", collected.names[i],
+        if (value == 0.0f) {
+          log_warning(logger, "tensor \"", t->name(),
                       "\" was zero on every calibration batch: its range is 0");
         }
       }
-      std::string text = format_calibration_cache(cache);
-      INT8RT_RETURN_IF_ERROR(calibrator->write_calibration_cache(text));
+      report.cache = format_calibration_cache(cache);
+      INT8RT_RETURN_IF_ERROR(calibrator->write_calibration_cache(report.cache));
       INT8RT_RETURN_IF_ERROR(calibrator->write_cache_fingerprint(fingerprint.text()));
     }
   }
 
-  CalibrationTable cache;
-  if (calibrator) cache.algorithm = std::string(cache_algorithm_name(calibrator->algorithm()));
   for (const Tensor* t : tensors) {
     TensorRangeInfo info;
     info.name = t->name();
     if (t->dynamic_range_is_set()) {
       info.amax = t->dynamic_range_amax();
+      info.scale = info.amax / 127.0f;
       info.source = RangeSource::kManual;
     } else if (auto it = found.find(t->name()); it != found.end()) {
-      info.amax = it->second;
+      // Calibrated: the threshold itself; from a cache: scale · 127 with the stored scale.
+      info.scale = it->second.scale;
+      info.amax = report.from_cache ? it->second.amax() : amax_of.at(t->name());
       info.source = report.from_cache ? RangeSource::kCache : RangeSource::kCalibration;
       if (auto bad = nonfinite.find(t->name()); bad != nonfinite.end()) {
         std::tie(info.nan_count, info.inf_count) = bad->second;
       }
-      cache.ranges.push_back({info.name, info.amax});
     } else {
       report.missing.push_back(t->name());
       continue;
     }
     report.tensors.push_back(std::move(info));
   }
-  report.cache = format_calibration_cache(cache);
   for (const std::string& name : report.missing) {
     log_warning(logger, "tensor \"", name, "\" has no dynamic range (not set by hand",
                 calibrator ? ", not in the calibration cache or results" : ", and no calibrator",

@@ -57,17 +57,16 @@ Status check_unique(std::unordered_set<std::string>& seen, const std::string& na
 
 namespace calib {
 
-uint32_t scale_bits(float amax) {
-  float scale = amax / 127.0f;
+uint32_t float_bits(float value) {
   uint32_t bits;
-  std::memcpy(&bits, &scale, sizeof bits);
+  std::memcpy(&bits, &value, sizeof bits);
   return bits;
 }
 
-float amax_from_scale_bits(uint32_t bits) {
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return scale * 127.0f;
+float float_from_bits(uint32_t bits) {
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
 }
 
 }  // namespace calib
@@ -75,9 +74,9 @@ float amax_from_scale_bits(uint32_t bits) {
 std::string format_calibration_cache(const CalibrationTable& cache) {
   std::string text = "TRT-" + std::to_string(cache.version) + "-" + cache.algorithm + "\n";
   char hex[16];
-  for (const TensorRange& range : cache.ranges) {
-    std::snprintf(hex, sizeof hex, "%08x", calib::scale_bits(range.amax));
-    text += range.name + ": " + hex + "\n";
+  for (const CacheEntry& entry : cache.entries) {
+    std::snprintf(hex, sizeof hex, "%08x", calib::float_bits(entry.scale));
+    text += entry.name + ": " + hex + "\n";
   }
   return text;
 }
@@ -111,15 +110,15 @@ Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::str
     auto [name, value] = entry;
     uint32_t bits = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), bits, 16);
-    float amax = calib::amax_from_scale_bits(bits);
+    const float scale = calib::float_from_bits(bits);
     if (value.empty() || value.size() > 8 || ec != std::errc() ||
-        ptr != value.data() + value.size() || !std::isfinite(amax) || amax < 0.0f) {
+        ptr != value.data() + value.size() || !std::isfinite(scale) || scale < 0.0f) {
       return parse_error(source, ":", number, ": tensor \"", name,
                          "\": expected the scale as 8 hex digits, got \"", value, "\"");
     }
     std::string tensor(name);
     INT8RT_RETURN_IF_ERROR(check_unique(seen, tensor, source, number));
-    cache.ranges.push_back({std::move(tensor), amax});
+    cache.entries.push_back({std::move(tensor), scale});
     return Status::ok();
   });
   if (!status.is_ok()) return status;

@@ -25,8 +25,8 @@ namespace int8rt::calib {
 // accept any number.
 inline constexpr int kCacheVersion = CalibrationTable{}.version;
 
-// amax <-> the hex scale of a cache line.
-uint32_t scale_bits(float amax);
-float amax_from_scale_bits(uint32_t bits);
+// The IEEE-754 bits of a float, and back.
+uint32_t float_bits(float value);
+float float_from_bits(uint32_t bits);
 
 }  // namespace int8rt::calib

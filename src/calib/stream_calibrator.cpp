@@ -32,6 +32,13 @@ Status StreamCalibrator::prepare(std::span<const IoTensor> inputs) {
                             input.name, "\" takes ", Dims(sample).to_string(), " (",
                             to_string(input.dtype), ") per sample");
   }
+  if (!options_.cache_path.empty()) {
+    // A cache that exists but cannot be read is an error now, not a silent recalibration.
+    auto cache = read_file(options_.cache_path);
+    if (!cache.is_ok() && cache.status().code() != StatusCode::kNotFound) {
+      return cache.status().with_context("calibration cache");
+    }
+  }
   if (num_batches() == 0) {
     return invalid_argument("calibration data \"", source_->name(), "\" has ", source_->size(),
                             " samples: not one full batch of ", options_.batch_size);

@@ -29,11 +29,6 @@ constexpr char kCacheUsage[] =
     "subcommands:\n"
     "  show    decode a calibration cache file\n";
 
-// The scale as stored in the cache; amax = scale * 127 as the cache parser computes it.
-float scale_of(float amax) {
-  return amax / 127.0f;
-}
-
 std::string hex8(float scale) {
   uint32_t bits = 0;
   std::memcpy(&bits, &scale, sizeof bits);
@@ -45,12 +40,12 @@ std::string hex8(float scale) {
 void print_json(const std::string& path, const CalibrationTable& table) {
   std::printf("{\"file\": %s, \"version\": %d, \"algorithm\": %s, \"tensors\": [",
               json_string(path).c_str(), table.version, json_string(table.algorithm).c_str());
-  for (size_t i = 0; i < table.ranges.size(); ++i) {
-    const TensorRange& range = table.ranges[i];
-    const float scale = scale_of(range.amax);
+  for (size_t i = 0; i < table.entries.size(); ++i) {
+    const CacheEntry& range = table.entries[i];
+    const float scale = range.scale;
     std::printf("%s\n  {\"name\": %s, \"hex\": \"%s\", \"scale\": %s, \"amax\": %s}", i ? "," : "",
                 json_string(range.name).c_str(), hex8(scale).c_str(), json_number(scale).c_str(),
-                json_number(range.amax).c_str());
+                json_number(range.amax()).c_str());
   }
   std::printf("\n]}\n");
 }
@@ -58,16 +53,16 @@ void print_json(const std::string& path, const CalibrationTable& table) {
 void print_table(const std::string& path, const CalibrationTable& table) {
   std::printf("%s: TRT-%d-%s (version %d, algorithm %s, %zu tensors)\n", path.c_str(),
               table.version, table.algorithm.c_str(), table.version, table.algorithm.c_str(),
-              table.ranges.size());
+              table.entries.size());
   size_t width = std::strlen("tensor");
-  for (const TensorRange& range : table.ranges)
+  for (const CacheEntry& range : table.entries)
     width = std::max(width, range.name.size());
   const int w = static_cast<int>(width);
   std::printf("%-*s  %-8s  %12s  %12s\n", w, "tensor", "hex", "scale", "amax");
-  for (const TensorRange& range : table.ranges) {
-    const float scale = scale_of(range.amax);
+  for (const CacheEntry& range : table.entries) {
+    const float scale = range.scale;
     std::printf("%-*s  %-8s  %12s  %12s\n", w, range.name.c_str(), hex8(scale).c_str(),
-                format_value(scale).c_str(), format_value(range.amax).c_str());
+                format_value(scale).c_str(), format_value(range.amax()).c_str());
   }
 }
 

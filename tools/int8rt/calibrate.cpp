@@ -79,8 +79,7 @@ Status check_writable_location(std::string_view flag, const std::string& path) {
   return Status::ok();
 }
 
-uint32_t scale_bits(float amax) {
-  const float scale = amax / 127.0f;
+uint32_t float_bits(float scale) {
   uint32_t bits = 0;
   std::memcpy(&bits, &scale, sizeof bits);
   return bits;
@@ -221,7 +220,7 @@ void print_json(const Args& args, const Outcome& outcome) {
         "%s\n  {\"name\": %s, \"amax\": %s, \"scale\": %s, \"hex\": \"%s\", \"source\": %s, "
         "\"nan\": %llu, \"inf\": %llu}",
         i ? "," : "", json_string(t.name).c_str(), json_number(t.amax).c_str(),
-        json_number(t.amax / 127.0f).c_str(), hex8(scale_bits(t.amax)).c_str(),
+        json_number(t.scale).c_str(), hex8(float_bits(t.scale)).c_str(),
         json_string(to_string(t.source)).c_str(), static_cast<unsigned long long>(t.nan_count),
         static_cast<unsigned long long>(t.inf_count));
   }
@@ -248,8 +247,8 @@ void print_table(const Args& args, const Outcome& outcome) {
   std::printf("\n");
   for (const TensorRangeInfo& t : r.tensors) {
     std::printf("%-*s  %12s  %12s  %-8s  %-*s", w, t.name.c_str(), format_value(t.amax).c_str(),
-                format_value(t.amax / 127.0f).c_str(), hex8(scale_bits(t.amax)).c_str(),
-                source_width, std::string(to_string(t.source)).c_str());
+                format_value(t.scale).c_str(), hex8(float_bits(t.scale)).c_str(), source_width,
+                std::string(to_string(t.source)).c_str());
     if (nonfinite) {
       std::printf("  %10llu  %10llu", static_cast<unsigned long long>(t.nan_count),
                   static_cast<unsigned long long>(t.inf_count));

@@ -2,10 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace int8rt {
-using calib::amax_from_scale_bits;
 using calib::kCacheVersion;
-using calib::scale_bits;
+
+uint32_t scale_bits(float amax) {
+  return calib::float_bits(amax / 127.0f);
+}
+float amax_from_scale_bits(uint32_t bits) {
+  return calib::float_from_bits(bits) * 127.0f;
+}
 namespace {
 
 // TensorRT sampleINT8's published cache (LeNet on MNIST, TensorRT 7.0).
@@ -24,14 +31,14 @@ TEST(CalibrationCache, ReadsNvidiasPublishedTable) {
   ASSERT_TRUE(cache.is_ok()) << cache.status().to_string();
   EXPECT_EQ(cache->version, 7000);
   EXPECT_EQ(cache->algorithm, "EntropyCalibration2");
-  ASSERT_EQ(cache->ranges.size(), 7u);
-  EXPECT_EQ(cache->ranges[0].name, "data");
+  ASSERT_EQ(cache->entries.size(), 7u);
+  EXPECT_EQ(cache->entries[0].name, "data");
   // amax = scale · 127, with the scale's bits as printed.
-  EXPECT_NEAR(cache->ranges[0].amax, 0.99634, 1e-5);
-  EXPECT_NEAR(cache->ranges[1].amax, 2.1228, 1e-4);
-  EXPECT_NEAR(cache->ranges[3].amax, 13.675, 1e-3);
-  EXPECT_NEAR(cache->ranges[6].amax, 1.00024, 1e-5);
-  EXPECT_EQ(cache->ranges[1].amax, cache->ranges[2].amax);  // pool1 inherits conv1's range
+  EXPECT_NEAR(cache->entries[0].amax(), 0.99634, 1e-5);
+  EXPECT_NEAR(cache->entries[1].amax(), 2.1228, 1e-4);
+  EXPECT_NEAR(cache->entries[3].amax(), 13.675, 1e-3);
+  EXPECT_NEAR(cache->entries[6].amax(), 1.00024, 1e-5);
+  EXPECT_EQ(cache->entries[1].amax(), cache->entries[2].amax());  // pool1 inherits conv1's range
 }
 
 TEST(CalibrationCache, RoundTripsByteForByte) {
@@ -41,17 +48,31 @@ TEST(CalibrationCache, RoundTripsByteForByte) {
 }
 
 TEST(CalibrationCache, NamesSplitAtTheLastColon) {
-  CalibrationTable cache{
-      kCacheVersion, "MinMaxCalibration", {{"scope/conv:0", 1.5f}, {"a b (c) [d]*: e", 0.25f}}};
+  CalibrationTable cache{kCacheVersion,
+                         "MinMaxCalibration",
+                         {CacheEntry::from_amax("scope/conv:0", 1.5f),
+                          CacheEntry::from_amax("a b (c) [d]*: e", 0.25f)}};
   std::string text = format_calibration_cache(cache);
   EXPECT_EQ(text.substr(0, text.find('\n')), "TRT-8601-MinMaxCalibration");
   auto back = parse_calibration_cache(text, "x");
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
-  ASSERT_EQ(back->ranges.size(), 2u);
-  EXPECT_EQ(back->ranges[0].name, "scope/conv:0");
-  EXPECT_EQ(back->ranges[1].name, "a b (c) [d]*: e");
-  EXPECT_EQ(back->ranges[0].amax, 1.5f);
-  EXPECT_EQ(back->ranges[1].amax, 0.25f);
+  ASSERT_EQ(back->entries.size(), 2u);
+  EXPECT_EQ(back->entries[0].name, "scope/conv:0");
+  EXPECT_EQ(back->entries[1].name, "a b (c) [d]*: e");
+  EXPECT_EQ(back->entries[0].scale, 1.5f / 127.0f);
+  EXPECT_EQ(back->entries[1].scale, 0.25f / 127.0f);
+}
+
+// Scales whose amax = scale · 127 does not divide back exactly still round-trip: the entry keeps
+// the stored bits (0x3c010240 is one of them).
+TEST(CalibrationCache, EveryScaleRoundTripsExactly) {
+  for (uint32_t bits : {0x3c010240u, 0x3c008912u, 0x3e691968u, 0x00000001u, 0x7f7fffffu}) {
+    char line[64];
+    std::snprintf(line, sizeof line, "TRT-8601-MinMaxCalibration\nt: %08x\n", bits);
+    auto cache = parse_calibration_cache(line, "c");
+    ASSERT_TRUE(cache.is_ok()) << line;
+    EXPECT_EQ(format_calibration_cache(*cache), line);
+  }
 }
 
 TEST(CalibrationCache, ScaleBitsAreAmaxOver127) {

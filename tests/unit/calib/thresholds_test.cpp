@@ -58,6 +58,66 @@ double raw_quant_error(const std::vector<float>& values, double amax) {
   return error;
 }
 
+// KL(P || Q) for one candidate, bin by bin, straight from the definition in thresholds.h: the
+// oracle for the library's prefix-sum evaluation.
+double naive_divergence(const Histogram& h, int kept) {
+  const auto& c = h.counts();
+  const auto n = static_cast<size_t>(kept);
+  std::vector<double> p(c.begin(), c.begin() + kept), q(n, 0.0);
+  for (size_t b = n; b < c.size(); ++b)
+    p[n - 1] += static_cast<double>(c[b]);
+  const size_t group = n / 128;
+  for (size_t level = 0; level < 128; ++level) {
+    const size_t begin = level * group, end = level == 127 ? n : begin + group;
+    double mass = 0.0, nonzero = 0.0;
+    for (size_t b = begin; b < end; ++b) {
+      mass += static_cast<double>(c[b]);
+      nonzero += p[b] > 0.0 ? 1.0 : 0.0;
+    }
+    for (size_t b = begin; b < end; ++b)
+      q[b] = p[b] > 0.0 ? mass / nonzero : 0.0;
+  }
+  double p_sum = 0.0, q_sum = 0.0, kl = 0.0;
+  for (size_t b = 0; b < n; ++b)
+    p_sum += p[b], q_sum += q[b];
+  for (size_t b = 0; b < n; ++b) {
+    if (p[b] == 0.0) continue;
+    if (q[b] == 0.0) return INFINITY;
+    kl += p[b] / p_sum * std::log((p[b] / p_sum) / (q[b] / q_sum));
+  }
+  return kl;
+}
+
+TEST(Thresholds, EntropySearchMatchesTheDefinitionBinByBin) {
+  std::mt19937 rng(21);
+  for (int trial = 0; trial < 12; ++trial) {
+    std::vector<float> values;
+    std::exponential_distribution<float> exp(1.0f + trial);
+    std::uniform_int_distribution<int> gap(1, 1 + trial % 4);
+    for (int i = 0; i < 20000; ++i)
+      values.push_back(exp(rng));
+    // Sparse patterns and far outliers, so that empty groups and folded-only bins occur.
+    for (int i = 0; i < 50 * trial; ++i)
+      values.push_back(static_cast<float>(gap(rng)) * 0.37f);
+    values.push_back(40.0f + trial);
+    Histogram h = histogram_of(values);
+    EntropySearch search = entropy_search(h);
+    double best = INFINITY;
+    for (int kept = 128; kept <= 2048; ++kept) {
+      const double expected = naive_divergence(h, kept);
+      const double got = search.divergence[static_cast<size_t>(kept - 128)];
+      best = std::min(best, expected);
+      if (std::isinf(expected)) {
+        ASSERT_TRUE(std::isinf(got)) << "trial " << trial << ", i = " << kept;
+      } else {
+        ASSERT_NEAR(got, expected, 1e-9 + 1e-9 * expected) << "trial " << trial << ", i = " << kept;
+      }
+    }
+    EXPECT_NEAR(search.divergence[static_cast<size_t>(search.bins_kept - 128)], best, 1e-9)
+        << "trial " << trial;
+  }
+}
+
 TEST(Thresholds, MinMaxIsTheLargestMagnitude) {
   auto values = laplace_with_outliers(20000, 1.0f, 40.0f, 3);
   float expected = 0.0f;
