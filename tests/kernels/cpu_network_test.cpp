@@ -16,9 +16,10 @@ using testing::all_close;
 using testing::fp32_tolerance;
 using testing::random_floats;
 
-// Layer outputs stay O(1) through these networks; errors compound over the depth, so the
-// tolerance is that of the longest reduction times the number of layers.
-constexpr int kDepthFactor = 20;
+// Layer outputs stay O(1) through these networks and rounding errors add up over the layers; the
+// worst-case bound of the longest reduction (fp32_tolerance) times this factor covers the depth
+// (observed errors are ~1e-6, far below it; a layout or fusion bug gives errors of order 1).
+constexpr int kDepthFactor = 4;
 
 // Shapes of intermediate tensors are only inferred at build time: `in` is x's channel count.
 Tensor* conv_bn(Network& net, const std::string& name, Tensor* x, int64_t in, int64_t out,
@@ -196,7 +197,7 @@ TEST(CpuNetwork, BundledOnnxModels) {
         ASSERT_TRUE((*engine)->create_execution_context()->execute(in, out).is_ok());
       }
       for (size_t i = 0; i < outputs[0].size(); ++i) {
-        EXPECT_TRUE(all_close(outputs[0][i], outputs[1][i], fp32_tolerance(512 * 9) * kDepthFactor))
+        EXPECT_TRUE(all_close(outputs[0][i], outputs[1][i], fp32_tolerance(128 * 9) * kDepthFactor))
             << "output " << i << layers;
       }
     }
