@@ -10,7 +10,6 @@ namespace {
 using testing::add_random_constant;
 using testing::expect_cpu_matches_reference;
 using testing::fp32_tolerance;
-using testing::kFp32ElementwiseTolerance;
 
 // conv "conv" (3x3, same padding, `channels` -> `channels`) of network input `name`.
 Tensor* conv_of(Network& net, Tensor* x, const std::string& name, uint32_t seed) {
@@ -40,17 +39,16 @@ TEST(CpuEltwise, EveryUnaryOp) {
       {OpType::kTanh, NoAttrs{}, {}},
       {OpType::kElu, EluAttrs{0.7f}, {}},
       {OpType::kHardSwish, NoAttrs{}, {}},
-      {OpType::kHardSigmoid, HardSigmoidAttrs{0.3f, 0.4f}, {}},
-      {OpType::kSoftplus, NoAttrs{}, {}},
       {OpType::kAbs, NoAttrs{}, {}},
       {OpType::kNeg, NoAttrs{}, {}},
-      {OpType::kExp, NoAttrs{}, {}},
   };
   uint32_t seed = 1;
   for (const auto& c : cases) {
-    for (bool after_conv : {false, true}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      const bool after_conv = variant == 1;
       Network net;
-      Tensor* x = net.add_input("x", DataType::kFloat, Dims{2, 24, 5, 6}).value();
+      Tensor* x =
+          net.add_input("x", DataType::kFloat, variant == 2 ? Dims{3} : Dims{2, 24, 5, 6}).value();
       std::vector<std::string> onednn{"op"};
       if (after_conv) {
         x = conv_of(net, x, "conv", seed);
@@ -68,25 +66,11 @@ TEST(CpuEltwise, EveryUnaryOp) {
       // Fusion may merge the activation into the conv; then the conv carries it.
       expect_cpu_matches_reference(
           net, fp32_tolerance(after_conv ? 24 * 9 : 1), seed++,
-          std::string(to_string(c.op)) + (after_conv ? " after conv" : " on input"),
+          std::string(to_string(c.op)) + (after_conv     ? " after conv"
+                                          : variant == 2 ? " on a [3] input"
+                                                         : " on input"),
           after_conv ? std::vector<std::string>{"conv"} : onednn);
     }
-  }
-  for (OpType op : {OpType::kSqrt, OpType::kLog, OpType::kReciprocal}) {  // positive inputs
-    Network net;
-    Tensor* x = net.add_input("x", DataType::kFloat, Dims{3, 7}).value();
-    Tensor* shifted =
-        net.add_layer(OpType::kAdd, "shift",
-                      {x, net.add_constant("two", Weights::from_vector(DataType::kFloat, Dims{},
-                                                                       std::vector<float>{2.0f}))
-                              .value()},
-                      NoAttrs{}, {"xs"})
-            .value()
-            ->output(0);
-    Layer* layer = net.add_layer(op, "op", {shifted}, NoAttrs{}, {"y"}).value();
-    ASSERT_TRUE(net.mark_output(layer->output(0)).is_ok());
-    expect_cpu_matches_reference(net, kFp32ElementwiseTolerance, seed++,
-                                 std::string(to_string(op)) + " of x + 2", {"op", "shift"});
   }
 }
 

@@ -47,14 +47,8 @@ Result<KernelPtr> create_kernel(const Layer& layer, std::span<const Layout> inpu
     case OpType::kTanh:
     case OpType::kElu:
     case OpType::kHardSwish:
-    case OpType::kHardSigmoid:
-    case OpType::kSoftplus:
     case OpType::kAbs:
-    case OpType::kSqrt:
-    case OpType::kExp:
-    case OpType::kLog:
     case OpType::kNeg:
-    case OpType::kReciprocal:
       return make_eltwise(layer, input_layouts);
     case OpType::kAdd:
     case OpType::kSub:
