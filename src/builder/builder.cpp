@@ -51,6 +51,7 @@ class Lowering {
     return id;
   }
 
+  bool is_known(const Tensor* t) const { return versions_.count(t) != 0; }
   const Layout& produced_layout(const Tensor* t) const { return versions_.at(t).front().first; }
 
   // The engine tensor holding `t` in `layout`, adding a reorder step when there is none yet.
@@ -112,7 +113,12 @@ Result<std::shared_ptr<detail::EngineImpl>> lower(const Network& network, Backen
     const Layer& layer = *network.layer(i);
     std::vector<Layout> produced;
     for (int j = 0; j < layer.num_inputs(); ++j) {
-      produced.push_back(layer.input(j) ? lowering.produced_layout(layer.input(j)) : Layout());
+      const Tensor* input = layer.input(j);
+      if (input != nullptr && !lowering.is_known(input)) {
+        return internal_error("layer \"", layer.name(), "\" reads tensor \"", input->name(),
+                              "\" before any layer computes it");
+      }
+      produced.push_back(input ? lowering.produced_layout(input) : Layout());
     }
     auto kernel = choose_kernel(layer, backend, produced);
     if (!kernel.is_ok()) return kernel.status();
@@ -147,6 +153,9 @@ Result<std::shared_ptr<detail::EngineImpl>> lower(const Network& network, Backen
   }
   for (int i = 0; i < network.num_outputs(); ++i) {
     const Tensor* t = network.output(i);
+    if (!lowering.is_known(t)) {
+      return internal_error("network output \"", t->name(), "\" is computed by no layer");
+    }
     INT8RT_ASSIGN_OR_RETURN(int id, lowering.in_layout(t, Layout()));
     engine->output_ids.push_back(id);
     engine->outputs.push_back({t->name(), t->dtype(), t->dims()});

@@ -3,7 +3,6 @@
 // channels-last output), so a channel concat between convolutions needs no reorder.
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/onednn_common.h"
-#include "ir/ops/op_util.h"
 
 namespace int8rt::cpu {
 
