@@ -11,9 +11,11 @@
 
 namespace int8rt::onnx_import {
 
-// Every int8rt op has an importer of the same name...
+// Every int8rt op has an importer of the same name (except the builder's own internal ops)...
 #define INT8RT_OP(name, attrs) Status import_##name(NodeContext& ctx);
+#define INT8RT_INTERNAL_OP(name, attrs)
 #include "int8rt/ops.inc"
+#undef INT8RT_INTERNAL_OP
 #undef INT8RT_OP
 
 // ...and these ONNX ops map onto others: Constant becomes a constant tensor, Dropout an

@@ -28,7 +28,9 @@ constexpr History history(std::string_view op_type) {
 constexpr OpImporter kImporters[] = {
 #define INT8RT_OP(name, attrs) \
   {#name, history(#name).since, history(#name).imported_from, import_##name},
+#define INT8RT_INTERNAL_OP(name, attrs)  // the builder's own ops are not ONNX ops
 #include "int8rt/ops.inc"
+#undef INT8RT_INTERNAL_OP
 #undef INT8RT_OP
     {"Constant", 1, 1, import_Constant},
     {"Dropout", 1, 1, import_Dropout},

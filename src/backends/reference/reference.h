@@ -16,7 +16,13 @@ namespace int8rt::reference {
 #include "int8rt/ops.inc"
 #undef INT8RT_OP
 
-// The reference kernel for `layer` (shapes already inferred).
+// Whether the reference backend has an INT8 kernel for `layer` (its op and, where it matters, its
+// configuration): the builder runs a layer in INT8 only when this holds. Defined with the INT8
+// kernels (src/backends/reference/int8_*.cpp).
+bool supports_int8(const Layer& layer);
+
+// The reference kernel for `layer` (shapes already inferred). Each op's factory chooses its INT8
+// kernel when the layer's data inputs are kInt8 (see src/ir/quantization.h).
 Result<KernelPtr> create_kernel(const Layer& layer);
 
 // Runs `layer` on constant inputs (absent optional inputs are empty Weights) and returns its
