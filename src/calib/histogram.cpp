@@ -38,32 +38,37 @@ void Histogram::grow_to(int exponent) {
 }
 
 void Histogram::add(std::span<const float> values) {
+  // Pass 1: the largest finite |x| (NaN never compares greater; an Inf is skipped by the test).
   float batch_amax = 0.0f;
   for (float v : values) {
-    float a = std::fabs(v);
-    if (std::isnan(v)) {
-      ++nans_;
-    } else if (std::isinf(v)) {
-      ++infs_;
-    } else if (a == 0.0f) {
-      ++zeros_;
-    } else {
-      batch_amax = std::max(batch_amax, a);
-    }
+    const float a = std::fabs(v);
+    batch_amax = a > batch_amax && a <= std::numeric_limits<float>::max() ? a : batch_amax;
   }
-  if (batch_amax == 0.0f) return;
-  amax_ = std::max(amax_, batch_amax);
-  grow_to(range_exponent(batch_amax));
-  // Bin index floor(|v| / w) with w = 2^exponent / kBins: a multiplication by a power of two,
-  // exact.
-  const double inverse_width = std::ldexp(1.0, 11 - exponent_);
+  if (batch_amax > 0.0f) {
+    amax_ = std::max(amax_, batch_amax);
+    grow_to(range_exponent(batch_amax));
+  }
+  // Pass 2: one counter slot per value, chosen without branches: the bin floor(|v| / w) with
+  // w = 2^exponent / kBins (a multiplication by a power of two, exact), or a slot for zeros, NaN
+  // or Inf. fmin keeps NaN and Inf out of the float-to-integer conversion.
+  constexpr uint32_t kZeroSlot = kBins, kNanSlot = kBins + 1, kInfSlot = kBins + 2;
+  std::array<uint64_t, kBins + 3> slots{};
+  const double inverse_width = empty() ? 0.0 : std::ldexp(1.0, 11 - exponent_);
   static_assert(kBins == 1 << 11);
   for (float v : values) {
-    float a = std::fabs(v);
-    if (!(a > 0.0f) || std::isinf(a)) continue;  // zeros, NaN, Inf
-    auto bin = static_cast<int64_t>(static_cast<double>(a) * inverse_width);
-    ++counts_[static_cast<size_t>(std::min<int64_t>(bin, kBins - 1))];
+    const float a = std::fabs(v);
+    const double bin = std::fmin(static_cast<double>(a) * inverse_width, kBins - 1.0);
+    uint32_t slot = static_cast<uint32_t>(bin);
+    slot = a == 0.0f ? kZeroSlot : slot;
+    slot = std::isinf(a) ? kInfSlot : slot;
+    slot = std::isnan(a) ? kNanSlot : slot;
+    ++slots[slot];
   }
+  for (int b = 0; b < kBins; ++b)
+    counts_[static_cast<size_t>(b)] += slots[static_cast<size_t>(b)];
+  zeros_ += slots[kZeroSlot];
+  nans_ += slots[kNanSlot];
+  infs_ += slots[kInfSlot];
 }
 
 void Histogram::merge(const Histogram& other) {
