@@ -5,15 +5,48 @@
 // outputs are INT8 (requantized to their own scales) or float32 (dequantized). Weights and biases
 // stay float32 constants in the graph: INT8 kernels quantize weights per output channel when they
 // are created (src/backends/quant.h).
+//
+// Dtypes and shape inference. Shape inference runs before precision assignment, on a float32
+// graph. The precision pass then sets kInt8 on the tensors it quantizes (every one of them has a
+// dynamic range) and chooses each INT8 layer's output dtype: kInt8, or kFloat for a dequantizing
+// output. Re-running ir::infer_layer afterwards is safe: an op with an INT8 kernel whose data input
+// is quantized (is_quantized) keeps the dtype its output already has when that is kInt8 or kFloat
+// (quantized_output_dtype), so it never undoes the pass's choice. An int8 tensor without a range
+// is plain integer data: ops with integer semantics (MaxPool, Add, Concat, Relu...) handle it as
+// before, Conv/Gemm/MatMul/AveragePool/GlobalAveragePool reject it.
 #pragma once
 
+#include <initializer_list>
+
 #include "int8rt/network.h"
+#include "int8rt/status.h"
 
 namespace int8rt::ir {
 
-// The INT8 scale of a tensor with a dynamic range: amax / 127.
+// The INT8 scale of a tensor with a dynamic range: amax / 127. A range of amax 0 (a tensor that is
+// always zero) gets scale 1, as an all-zero weight channel does, so that no scale is ever 0.
 inline float int8_scale(const Tensor& tensor) {
-  return tensor.dynamic_range_amax() / 127.0f;
+  const float amax = tensor.dynamic_range_amax();
+  return amax > 0.0f ? amax / 127.0f : 1.0f;
 }
+
+// Whether `tensor` holds quantized values: dtype kInt8 and a dynamic range.
+inline bool is_quantized(const Tensor* tensor) {
+  return tensor != nullptr && tensor->dtype() == DataType::kInt8 && tensor->dynamic_range_is_set();
+}
+
+// The output dtype shape inference gives output `index` of a layer whose data input is quantized:
+// the dtype the precision pass set (kInt8), else kFloat (a dequantizing output).
+inline DataType quantized_output_dtype(const Layer& layer, int index) {
+  const Tensor* out = layer.output(index);
+  return out != nullptr && out->dtype() == DataType::kInt8 ? DataType::kInt8 : DataType::kFloat;
+}
+
+// Checks the operands of a layer running INT8: every present input listed in `data` is quantized,
+// every present input listed in `constants` (weights, bias) is a float32 constant. Errors name the
+// layer and the tensor: `Conv "c1": residual input "r" has dtype float32, expected int8 with a
+// dynamic range (an INT8 Conv reads quantized data)`.
+Status check_int8_operands(const Layer& layer, std::initializer_list<int> data,
+                           std::initializer_list<int> constants);
 
 }  // namespace int8rt::ir

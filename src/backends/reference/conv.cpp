@@ -7,6 +7,7 @@
 //                                   and in range} x[n, c, i] * w[c, m', k]
 // with c' and m' the channel's index inside its group.
 #include "backends/reference/compute_util.h"
+#include "backends/reference/int8_kernels.h"
 #include "backends/reference/ref_util.h"
 #include "backends/reference/reference.h"
 #include "ir/ops/op_util.h"
@@ -26,6 +27,7 @@ struct ConvShape {
 }  // namespace
 
 Result<KernelPtr> make_Conv(const Layer& layer) {
+  if (layer.input(0)->dtype() == DataType::kInt8) return make_int8_conv(layer);
   const auto& attrs = layer.attrs_as<ConvAttrs>();
   INT8RT_ASSIGN_OR_RETURN(Window3 window, make_window3(layer, attrs.kernel_shape, attrs.strides,
                                                        attrs.pads, attrs.dilations));

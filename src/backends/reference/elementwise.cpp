@@ -7,9 +7,11 @@
 #include <type_traits>
 
 #include "backends/reference/elementwise_util.h"
+#include "backends/reference/int8_kernels.h"
 #include "backends/reference/ref_util.h"
 #include "backends/reference/reference.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 
 namespace int8rt::reference {
 
@@ -152,6 +154,8 @@ Result<KernelPtr> make_power(const Layer& layer) {
 }  // namespace
 
 Result<KernelPtr> make_Add(const Layer& layer) {
+  // Quantized int8 (with a range) runs INT8; plain int8 takes the integer path.
+  if (ir::is_quantized(layer.input(0))) return make_int8_add(layer);
   return make_arithmetic<AddOp>(layer);
 }
 

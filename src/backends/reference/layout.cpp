@@ -3,9 +3,11 @@
 #include <cstring>
 
 #include "backends/reference/elementwise_util.h"
+#include "backends/reference/int8_kernels.h"
 #include "backends/reference/ref_util.h"
 #include "backends/reference/reference.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 
 namespace int8rt::reference {
 
@@ -39,6 +41,7 @@ KernelPtr strided_copy(const Layer& layer, std::vector<int64_t> strides, int64_t
 
 // Each input contributes one contiguous block per index of the axes before `axis`.
 Result<KernelPtr> make_Concat(const Layer& layer) {
+  if (ir::is_quantized(layer.input(0))) return make_int8_concat(layer);
   const int axis = static_cast<int>(layer.attrs_as<ConcatAttrs>().axis);
   const Dims& out = layer.output(0)->dims();
   const size_t element = element_size(layer.output(0)->dtype());

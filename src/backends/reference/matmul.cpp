@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "backends/reference/compute_util.h"
+#include "backends/reference/int8_kernels.h"
 #include "backends/reference/ref_util.h"
 #include "backends/reference/reference.h"
 #include "ir/ops/op_util.h"
@@ -18,6 +19,7 @@ using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
 // Y[i, j] = act(alpha * sum_k A'[i, k] * B'[k, j] + beta * C[i mod Cm, j mod Cn]), with A' = A or
 // A^T, B' = B or B^T, and C right-aligned to [M, N] (a missing or extent-1 axis broadcasts).
 Result<KernelPtr> make_Gemm(const Layer& layer) {
+  if (layer.input(0)->dtype() == DataType::kInt8) return make_int8_gemm(layer);
   const auto attrs = layer.attrs_as<GemmAttrs>();
   const Dims a_dims = layer.input(0)->dims();
   const int64_t m = layer.output(0)->dims()[0];
@@ -78,6 +80,7 @@ Result<KernelPtr> make_Gemm(const Layer& layer) {
 // Y[batch, i, j] = sum_k A[batch_a, i, k] * B[batch_b, k, j], where batch_a and batch_b are the
 // broadcast batch indices; a 1-D A is [1, K] and a 1-D B is [K, 1].
 Result<KernelPtr> make_MatMul(const Layer& layer) {
+  if (layer.input(0)->dtype() == DataType::kInt8) return make_int8_matmul(layer);
   const Dims& ad = layer.input(0)->dims();
   const Dims& bd = layer.input(1)->dims();
   const int64_t m = ad.rank() >= 2 ? ad[ad.rank() - 2] : 1;

@@ -13,9 +13,11 @@
 #include <type_traits>
 
 #include "backends/reference/compute_util.h"
+#include "backends/reference/int8_kernels.h"
 #include "backends/reference/ref_util.h"
 #include "backends/reference/reference.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 
 namespace int8rt::reference {
 
@@ -65,6 +67,8 @@ Result<PoolShape> pool_shape(const Layer& layer) {
 }  // namespace
 
 Result<KernelPtr> make_MaxPool(const Layer& layer) {
+  // Quantized int8 (with a range) runs INT8; plain int8 takes the integer path below.
+  if (ir::is_quantized(layer.input(0))) return make_int8_max_pool(layer);
   INT8RT_ASSIGN_OR_RETURN(PoolShape shape, pool_shape(layer));
   const bool with_indices = layer.num_outputs() > 1 && layer.output(1) != nullptr;
   return dispatch_dtype(layer.input(0)->dtype(), [&](auto tag) -> Result<KernelPtr> {
@@ -109,6 +113,7 @@ Result<KernelPtr> make_MaxPool(const Layer& layer) {
 }
 
 Result<KernelPtr> make_AveragePool(const Layer& layer) {
+  if (layer.input(0)->dtype() == DataType::kInt8) return make_int8_average_pool(layer);
   INT8RT_ASSIGN_OR_RETURN(PoolShape shape, pool_shape(layer));
   const bool count_include_pad = layer.attrs_as<PoolAttrs>().count_include_pad;
   return make_kernel(layer, [shape, count_include_pad](const KernelIo& io) {
@@ -164,6 +169,7 @@ Result<KernelPtr> make_global_pool(const Layer& layer, bool max) {
 }  // namespace
 
 Result<KernelPtr> make_GlobalAveragePool(const Layer& layer) {
+  if (layer.input(0)->dtype() == DataType::kInt8) return make_int8_global_average_pool(layer);
   return make_global_pool(layer, false);
 }
 

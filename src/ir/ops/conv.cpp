@@ -8,6 +8,7 @@
 
 #include "ir/ops/compute_params.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "ir/shape_inference.h"
 
 namespace int8rt::ir {
@@ -62,7 +63,10 @@ Status infer_Conv(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* x, required_input(layer, 0, "X"));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* w, required_input(layer, 1, "W"));
-  for (int i = 0; i < layer.num_inputs(); ++i) {
+  // INT8 (src/ir/quantization.h): quantized X and R, float32 constant W and B.
+  const bool int8 = is_quantized(x);
+  if (int8) INT8RT_RETURN_IF_ERROR(check_int8_operands(layer, {0, 3}, {1, 2}));
+  for (int i = 0; i < layer.num_inputs() && !int8; ++i) {
     INT8RT_RETURN_IF_ERROR(expect_dtype(layer, i, {DataType::kFloat}));
   }
   auto& attrs = std::get<ConvAttrs>(layer.mutable_attrs());
@@ -102,7 +106,8 @@ Status infer_Conv(Layer& layer) {
   attrs.pads = window.pads;
   attrs.dilations = window.dilations;
   attrs.auto_pad = auto_pad;
-  set_output(layer, 0, DataType::kFloat, Dims(std::move(out)));
+  set_output(layer, 0, int8 ? quantized_output_dtype(layer, 0) : DataType::kFloat,
+             Dims(std::move(out)));
   return Status::ok();
 }
 

@@ -1,6 +1,7 @@
 // Shape inference of the broadcasting elementwise ops. Every input broadcasts against every other
 // (numpy multidirectional rules); the output has the broadcast shape.
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "ir/shape_inference.h"
 
 namespace int8rt::ir {
@@ -52,8 +53,14 @@ constexpr int kManyInputs = 1 << 20;
 
 }  // namespace
 
+// INT8 (src/ir/quantization.h): quantized operands keep the output dtype the precision pass chose.
 Status infer_Add(Layer& layer) {
-  return infer_numeric(layer, 2, 2);
+  const DataType quantized = quantized_output_dtype(layer, 0);
+  INT8RT_RETURN_IF_ERROR(infer_numeric(layer, 2, 2));
+  if (!is_quantized(layer.input(0))) return Status::ok();
+  INT8RT_RETURN_IF_ERROR(check_int8_operands(layer, {0, 1}, {}));
+  layer.output(0)->set_dtype(quantized);
+  return Status::ok();
 }
 
 Status infer_Sub(Layer& layer) {

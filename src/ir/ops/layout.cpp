@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "ir/shape_inference.h"
 
 namespace int8rt::ir {
@@ -51,7 +52,17 @@ Status infer_Concat(Layer& layer) {
     out[axis] += t->dims()[axis];
   }
   std::get<ConcatAttrs>(layer.mutable_attrs()).axis = axis;
-  set_output(layer, 0, first->dtype(), std::move(out));
+  // INT8 (src/ir/quantization.h): quantized inputs keep the output dtype the precision pass chose.
+  DataType type = first->dtype();
+  if (is_quantized(first)) {
+    for (int i = 0; i < layer.num_inputs(); ++i) {
+      if (!is_quantized(layer.input(i))) {
+        return check_int8_operands(layer, {i}, {});
+      }
+    }
+    type = quantized_output_dtype(layer, 0);
+  }
+  set_output(layer, 0, type, std::move(out));
   return Status::ok();
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "ir/shape_inference.h"
 
 namespace int8rt::ir {
@@ -30,7 +31,10 @@ Status infer_Gemm(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* a, required_input(layer, 0, "A"));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* b, required_input(layer, 1, "B"));
-  for (int i = 0; i < layer.num_inputs(); ++i) {
+  // INT8 (src/ir/quantization.h): quantized A, float32 constant B and C.
+  const bool int8 = is_quantized(a);
+  if (int8) INT8RT_RETURN_IF_ERROR(check_int8_operands(layer, {0}, {1, 2}));
+  for (int i = 0; i < layer.num_inputs() && !int8; ++i) {
     INT8RT_RETURN_IF_ERROR(expect_dtype(layer, i, kMatrixTypes));
     INT8RT_RETURN_IF_ERROR(expect_same_dtype(layer, i));
   }
@@ -56,11 +60,11 @@ Status infer_Gemm(Layer& layer) {
     return invalid_argument(describe(layer), ": fused clip has min ", attrs.activation.alpha,
                             " > max ", attrs.activation.beta);
   }
-  if (attrs.activation.kind != ActivationKind::kNone && a->dtype() != DataType::kFloat) {
+  if (attrs.activation.kind != ActivationKind::kNone && a->dtype() != DataType::kFloat && !int8) {
     return unsupported(describe(layer), ": fused ", to_string(attrs.activation.kind), " on ",
                        to_string(a->dtype()), " data");
   }
-  if (a->dtype() != DataType::kFloat &&
+  if (a->dtype() != DataType::kFloat && !int8 &&
       (attrs.alpha != std::trunc(attrs.alpha) || attrs.beta != std::trunc(attrs.beta))) {
     return unsupported(describe(layer), ": alpha ", attrs.alpha, " and beta ", attrs.beta,
                        " must be integers for ", to_string(a->dtype()), " data");
@@ -78,7 +82,7 @@ Status infer_Gemm(Layer& layer) {
                               ", which does not broadcast to the output ", m, "x", n);
     }
   }
-  set_output(layer, 0, a->dtype(), Dims{m, n});
+  set_output(layer, 0, int8 ? quantized_output_dtype(layer, 0) : a->dtype(), Dims{m, n});
   return Status::ok();
 }
 
@@ -87,7 +91,9 @@ Status infer_MatMul(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* a, required_input(layer, 0, "A"));
   INT8RT_ASSIGN_OR_RETURN(const Tensor* b, required_input(layer, 1, "B"));
-  for (int i = 0; i < 2; ++i) {
+  const bool int8 = is_quantized(a);  // quantized A, float32 constant B
+  if (int8) INT8RT_RETURN_IF_ERROR(check_int8_operands(layer, {0}, {1}));
+  for (int i = 0; i < 2 && !int8; ++i) {
     INT8RT_RETURN_IF_ERROR(expect_dtype(layer, i, kMatrixTypes));
     INT8RT_RETURN_IF_ERROR(expect_same_dtype(layer, i));
   }
@@ -111,7 +117,7 @@ Status infer_MatMul(Layer& layer) {
   std::vector<int64_t> out = batch.extents();
   if (ad.rank() >= 2) out.push_back(ad[ad.rank() - 2]);
   if (bd.rank() >= 2) out.push_back(bd[bd.rank() - 1]);
-  set_output(layer, 0, a->dtype(), Dims(std::move(out)));
+  set_output(layer, 0, int8 ? quantized_output_dtype(layer, 0) : a->dtype(), Dims(std::move(out)));
   return Status::ok();
 }
 

@@ -8,6 +8,7 @@
 
 #include "ir/ops/compute_params.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "ir/shape_inference.h"
 
 namespace int8rt::ir {
@@ -27,7 +28,9 @@ Status infer_pool(Layer& layer, std::initializer_list<DataType> dtypes, int max_
   INT8RT_RETURN_IF_ERROR(expect_inputs(layer, 1, 1));
   INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, max_outputs));
   INT8RT_RETURN_IF_ERROR(required_input(layer, 0, "X").status());
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, dtypes));
+  // INT8 (src/ir/quantization.h): a quantized X keeps the output dtype the precision pass chose.
+  const bool int8 = is_quantized(layer.input(0));
+  if (!int8) INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, dtypes));
   INT8RT_RETURN_IF_ERROR(check_pool_input(layer));
   const Tensor* x = layer.input(0);
   auto& attrs = std::get<PoolAttrs>(layer.mutable_attrs());
@@ -61,7 +64,7 @@ Status infer_pool(Layer& layer, std::initializer_list<DataType> dtypes, int max_
   attrs.auto_pad = auto_pad;
   std::vector<int64_t> out = {x->dims()[0], x->dims()[1]};
   out.insert(out.end(), spatial.begin(), spatial.end());
-  set_output(layer, 0, x->dtype(), Dims(out));
+  set_output(layer, 0, int8 ? quantized_output_dtype(layer, 0) : x->dtype(), Dims(out));
   if (layer.num_outputs() > 1) set_output(layer, 1, DataType::kInt64, Dims(out));
   return Status::ok();
 }
@@ -70,11 +73,13 @@ Status infer_global_pool(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(expect_inputs(layer, 1, 1));
   INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
   INT8RT_RETURN_IF_ERROR(required_input(layer, 0, "X").status());
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, {DataType::kFloat}));
+  const bool int8 = is_quantized(layer.input(0));
+  if (!int8) INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, {DataType::kFloat}));
   INT8RT_RETURN_IF_ERROR(check_pool_input(layer));
   std::vector<int64_t> out = layer.input(0)->dims().extents();
   std::fill(out.begin() + 2, out.end(), 1);
-  set_output(layer, 0, DataType::kFloat, Dims(std::move(out)));
+  set_output(layer, 0, int8 ? quantized_output_dtype(layer, 0) : DataType::kFloat,
+             Dims(std::move(out)));
   return Status::ok();
 }
 
