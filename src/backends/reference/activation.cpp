@@ -10,24 +10,9 @@
 
 namespace int8rt::reference {
 
-namespace {
-
-Status no_kernel(const Layer& layer) {
-  return unsupported(ir::describe(layer), ": no reference kernel for dtype ",
-                     to_string(layer.input(0)->dtype()));
-}
-
-template <typename Fn>
-Result<KernelPtr> float_map(const Layer& layer, Fn fn) {
-  if (layer.input(0)->dtype() != DataType::kFloat) return no_kernel(layer);
-  return map_kernel<float, float>(layer, fn);
-}
-
-}  // namespace
-
 Result<KernelPtr> make_Relu(const Layer& layer) {
   const DataType type = layer.input(0)->dtype();
-  if (type == DataType::kBool || type == DataType::kUInt8) return no_kernel(layer);
+  if (type == DataType::kBool || type == DataType::kUInt8) return no_kernel_for_dtype(layer);
   return dispatch_dtype(type, [&](auto tag) -> Result<KernelPtr> {
     using T = decltype(tag);
     return map_kernel<T, T>(layer, [](T x) { return x < T{0} ? T{0} : x; });
@@ -36,14 +21,14 @@ Result<KernelPtr> make_Relu(const Layer& layer) {
 
 Result<KernelPtr> make_LeakyRelu(const Layer& layer) {
   const float alpha = layer.attrs_as<LeakyReluAttrs>().alpha;
-  return float_map(layer, [alpha](float x) { return x < 0.0f ? alpha * x : x; });
+  return float_map_kernel(layer, [alpha](float x) { return x < 0.0f ? alpha * x : x; });
 }
 
 // y = x < 0 ? slope * x : x, slope broadcast to X.
 Result<KernelPtr> make_PRelu(const Layer& layer) {
   const DataType type = layer.input(0)->dtype();
   if (type != DataType::kFloat && type != DataType::kInt32 && type != DataType::kInt64) {
-    return no_kernel(layer);
+    return no_kernel_for_dtype(layer);
   }
   return dispatch_dtype(type, [&](auto tag) -> Result<KernelPtr> {
     using T = decltype(tag);
@@ -56,7 +41,7 @@ Result<KernelPtr> make_PRelu(const Layer& layer) {
 // specifies, lo > hi gives hi everywhere; NaN passes through.
 Result<KernelPtr> make_Clip(const Layer& layer) {
   const DataType type = layer.input(0)->dtype();
-  if (type == DataType::kBool) return no_kernel(layer);
+  if (type == DataType::kBool) return no_kernel_for_dtype(layer);
   const int64_t count = layer.output(0)->dims().volume();
   return dispatch_dtype(type, [&](auto tag) -> Result<KernelPtr> {
     using T = decltype(tag);
@@ -81,36 +66,36 @@ Result<KernelPtr> make_Clip(const Layer& layer) {
 }
 
 Result<KernelPtr> make_Sigmoid(const Layer& layer) {
-  return float_map(layer, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  return float_map_kernel(layer, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
 }
 
 Result<KernelPtr> make_Tanh(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::tanh(x); });
+  return float_map_kernel(layer, [](float x) { return std::tanh(x); });
 }
 
 // y = max(0, min(1, alpha * x + beta))
 Result<KernelPtr> make_HardSigmoid(const Layer& layer) {
   const HardSigmoidAttrs attrs = layer.attrs_as<HardSigmoidAttrs>();
-  return float_map(layer, [attrs](float x) {
+  return float_map_kernel(layer, [attrs](float x) {
     return std::max(0.0f, std::min(1.0f, attrs.alpha * x + attrs.beta));
   });
 }
 
 // y = x * max(0, min(1, x / 6 + 1/2))
 Result<KernelPtr> make_HardSwish(const Layer& layer) {
-  return float_map(
+  return float_map_kernel(
       layer, [](float x) { return x * std::max(0.0f, std::min(1.0f, x * (1.0f / 6.0f) + 0.5f)); });
 }
 
 // y = x < 0 ? alpha * (exp(x) - 1) : x
 Result<KernelPtr> make_Elu(const Layer& layer) {
   const float alpha = layer.attrs_as<EluAttrs>().alpha;
-  return float_map(layer, [alpha](float x) { return x < 0.0f ? alpha * std::expm1(x) : x; });
+  return float_map_kernel(layer, [alpha](float x) { return x < 0.0f ? alpha * std::expm1(x) : x; });
 }
 
 // y = log(1 + exp(x)), as x + log1p(exp(-x)) for x > 0 so that large x does not overflow.
 Result<KernelPtr> make_Softplus(const Layer& layer) {
-  return float_map(layer, [](float x) {
+  return float_map_kernel(layer, [](float x) {
     return x > 0.0f ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
   });
 }

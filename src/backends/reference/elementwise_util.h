@@ -11,6 +11,7 @@
 
 #include "backends/reference/ref_util.h"
 #include "int8rt/network.h"
+#include "ir/ops/op_util.h"
 
 namespace int8rt::reference {
 
@@ -84,6 +85,19 @@ KernelPtr map_kernel(const Layer& layer, Fn fn) {
       y[i] = fn(x[i]);
     return Status::ok();
   });
+}
+
+// The error of a kernel factory given an input dtype it has no kernel for.
+inline Status no_kernel_for_dtype(const Layer& layer) {
+  return unsupported(ir::describe(layer), ": no reference kernel for dtype ",
+                     to_string(layer.input(0)->dtype()));
+}
+
+// map_kernel over float input and output; other input dtypes: no_kernel_for_dtype.
+template <typename Fn>
+Result<KernelPtr> float_map_kernel(const Layer& layer, Fn fn) {
+  if (layer.input(0)->dtype() != DataType::kFloat) return no_kernel_for_dtype(layer);
+  return map_kernel<float, float>(layer, fn);
 }
 
 // y = fn(a, b) with a and b broadcast to the output's shape.

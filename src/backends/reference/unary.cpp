@@ -12,22 +12,11 @@ namespace int8rt::reference {
 
 namespace {
 
-Status no_kernel(const Layer& layer) {
-  return unsupported(ir::describe(layer), ": no reference kernel for dtype ",
-                     to_string(layer.input(0)->dtype()));
-}
-
-template <typename Fn>
-Result<KernelPtr> float_map(const Layer& layer, Fn fn) {
-  if (layer.input(0)->dtype() != DataType::kFloat) return no_kernel(layer);
-  return map_kernel<float, float>(layer, fn);
-}
-
 // Any numeric dtype except bool; fn is a generic lambda.
 template <typename Fn>
 Result<KernelPtr> numeric_map(const Layer& layer, Fn fn) {
   const DataType type = layer.input(0)->dtype();
-  if (type == DataType::kBool) return no_kernel(layer);
+  if (type == DataType::kBool) return no_kernel_for_dtype(layer);
   return dispatch_dtype(type, [&](auto tag) -> Result<KernelPtr> {
     using T = decltype(tag);
     return map_kernel<T, T>(layer, [fn](T x) { return static_cast<T>(fn(x)); });
@@ -48,36 +37,36 @@ Result<KernelPtr> make_Abs(const Layer& layer) {
 }
 
 Result<KernelPtr> make_Neg(const Layer& layer) {
-  if (layer.input(0)->dtype() == DataType::kUInt8) return no_kernel(layer);
+  if (layer.input(0)->dtype() == DataType::kUInt8) return no_kernel_for_dtype(layer);
   return numeric_map(layer, [](auto x) { return wrapping_neg(x); });
 }
 
 Result<KernelPtr> make_Sqrt(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::sqrt(x); });
+  return float_map_kernel(layer, [](float x) { return std::sqrt(x); });
 }
 
 Result<KernelPtr> make_Reciprocal(const Layer& layer) {
-  return float_map(layer, [](float x) { return 1.0f / x; });
+  return float_map_kernel(layer, [](float x) { return 1.0f / x; });
 }
 
 Result<KernelPtr> make_Exp(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::exp(x); });
+  return float_map_kernel(layer, [](float x) { return std::exp(x); });
 }
 
 Result<KernelPtr> make_Log(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::log(x); });
+  return float_map_kernel(layer, [](float x) { return std::log(x); });
 }
 
 Result<KernelPtr> make_Floor(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::floor(x); });
+  return float_map_kernel(layer, [](float x) { return std::floor(x); });
 }
 
 Result<KernelPtr> make_Ceil(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::ceil(x); });
+  return float_map_kernel(layer, [](float x) { return std::ceil(x); });
 }
 
 Result<KernelPtr> make_Erf(const Layer& layer) {
-  return float_map(layer, [](float x) { return std::erf(x); });
+  return float_map_kernel(layer, [](float x) { return std::erf(x); });
 }
 
 }  // namespace int8rt::reference

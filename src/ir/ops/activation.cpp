@@ -4,26 +4,14 @@
 
 namespace int8rt::ir {
 
-namespace {
-
-Status infer_same(Layer& layer, std::initializer_list<DataType> allowed) {
-  INT8RT_RETURN_IF_ERROR(expect_inputs(layer, 1, 1));
-  INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
-  INT8RT_ASSIGN_OR_RETURN(const Tensor* x, required_input(layer, 0, "X"));
-  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, allowed));
-  set_output(layer, 0, x->dtype(), x->dims());
-  return Status::ok();
-}
-
-}  // namespace
-
 Status infer_Relu(Layer& layer) {
-  return infer_same(layer, {DataType::kFloat, DataType::kInt8, DataType::kInt32, DataType::kInt64});
+  return infer_same_as_input(
+      layer, {DataType::kFloat, DataType::kInt8, DataType::kInt32, DataType::kInt64});
 }
 
 Status infer_LeakyRelu(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(attrs_of<LeakyReluAttrs>(layer).status());
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 // PRelu(X, slope): slope broadcasts to X in one direction only (the output has X's shape).
@@ -75,29 +63,29 @@ Status infer_Clip(Layer& layer) {
 }
 
 Status infer_Sigmoid(Layer& layer) {
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 Status infer_Tanh(Layer& layer) {
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 Status infer_HardSigmoid(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(attrs_of<HardSigmoidAttrs>(layer).status());
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 Status infer_HardSwish(Layer& layer) {
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 Status infer_Elu(Layer& layer) {
   INT8RT_RETURN_IF_ERROR(attrs_of<EluAttrs>(layer).status());
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 Status infer_Softplus(Layer& layer) {
-  return infer_same(layer, {DataType::kFloat});
+  return infer_same_as_input(layer, {DataType::kFloat});
 }
 
 }  // namespace int8rt::ir

@@ -129,4 +129,13 @@ void set_output(Layer& layer, int index, DataType type, Dims dims) {
   t->set_dims(std::move(dims));
 }
 
+Status infer_same_as_input(Layer& layer, std::initializer_list<DataType> allowed) {
+  INT8RT_RETURN_IF_ERROR(expect_inputs(layer, 1, 1));
+  INT8RT_RETURN_IF_ERROR(expect_outputs(layer, 1, 1));
+  INT8RT_ASSIGN_OR_RETURN(const Tensor* x, required_input(layer, 0, "X"));
+  INT8RT_RETURN_IF_ERROR(expect_dtype(layer, 0, allowed));
+  set_output(layer, 0, x->dtype(), x->dims());
+  return Status::ok();
+}
+
 }  // namespace int8rt::ir

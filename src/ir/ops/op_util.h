@@ -46,6 +46,10 @@ Result<Dims> broadcast_shapes(const Layer& layer, const Dims& a, const Dims& b);
 
 void set_output(Layer& layer, int index, DataType type, Dims dims);
 
+// Shape inference of an elementwise op with one input X and one output: the output has X's dtype
+// and shape; X's dtype must be one of `allowed`.
+Status infer_same_as_input(Layer& layer, std::initializer_list<DataType> allowed);
+
 // Slice's parameters resolved against its data's shape with ONNX's rules (negative starts/ends
 // count from the end, then clamp to the axis; ends past the axis, e.g. INT64_MAX, mean "to the
 // end"): for every axis of the data, the first index, the step and the number of elements taken
