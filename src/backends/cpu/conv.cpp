@@ -6,6 +6,7 @@
 // at build time into the primitive's packed layout (e.g. OIhw16i16o), owned by the kernel. A
 // residual R must arrive in the output's layout: it is accumulated with a sum post-op, so the
 // kernel copies R into Y first unless the engine placed both in one buffer.
+#include "backends/cpu/conv_geometry.h"
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/onednn_common.h"
 
@@ -14,36 +15,6 @@ namespace int8rt::cpu {
 using dnnl::memory;
 
 namespace {
-
-struct ConvGeometry {
-  memory::dims strides, dilates, pad_l, pad_r;  // oneDNN dilation is ONNX's minus one
-};
-
-// Explicit spatial parameters (shape inference has filled in every default), or nullopt.
-std::optional<ConvGeometry> geometry(int spatial, const std::vector<int64_t>& strides,
-                                     const std::vector<int64_t>& pads,
-                                     const std::vector<int64_t>& dilations) {
-  const auto n = static_cast<size_t>(spatial);
-  if (strides.size() != n || dilations.size() != n || pads.size() != 2 * n) return std::nullopt;
-  ConvGeometry g;
-  for (size_t i = 0; i < n; ++i) {
-    g.strides.push_back(strides[i]);
-    g.dilates.push_back(dilations[i] - 1);
-    g.pad_l.push_back(pads[i]);
-    g.pad_r.push_back(pads[n + i]);
-  }
-  return g;
-}
-
-// Weight dims for oneDNN: OIHW, or G · O/G · I/G · HW for groups > 1. The second form has the
-// same row-major bytes as ONNX's [O, I/G, H, W] weight.
-memory::dims conv_weight_dims(const Dims& w, int64_t group) {
-  memory::dims dims(w.extents().begin(), w.extents().end());
-  if (group == 1) return dims;
-  dims[0] /= group;
-  dims.insert(dims.begin(), group);
-  return dims;
-}
 
 // A small-channel first layer reads the network's plain NCHW input: use a plain source when the
 // implementation that accepts it is the one `any` picks (then the input needs no reorder).

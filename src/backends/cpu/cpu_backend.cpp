@@ -1,6 +1,7 @@
 #include "backends/cpu/cpu_backend.h"
 
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/int8_common.h"
 #include "backends/cpu/onednn_common.h"
 
 namespace int8rt::cpu {
@@ -21,11 +22,60 @@ bool all_non_empty(const Layer& layer) {
   return true;
 }
 
+// INT8 layers (a data input is kInt8) and the reformats between INT8 and float32.
+Result<KernelPtr> create_int8_kernel(const Layer& layer, std::span<const Layout> input_layouts) {
+  switch (layer.type()) {
+    case OpType::kConv:
+      return make_int8_conv(layer, input_layouts);
+    case OpType::kGemm:
+    case OpType::kMatMul:
+      return make_int8_matmul(layer, input_layouts);
+    case OpType::kMaxPool:
+    case OpType::kAveragePool:
+    case OpType::kGlobalAveragePool:
+    case OpType::kGlobalMaxPool:
+      return make_int8_pooling(layer, input_layouts);
+    case OpType::kAdd:
+      return make_int8_add(layer, input_layouts);
+    case OpType::kConcat:
+      return make_int8_concat(layer, input_layouts);
+    case OpType::kQuantize:
+      return make_quantize(layer, input_layouts);
+    case OpType::kDequantize:
+      return make_dequantize(layer, input_layouts);
+    default:
+      return KernelPtr();
+  }
+}
+
 }  // namespace
+
+Int8Isa int8_isa() {
+  static const Int8Isa isa = [] {
+    const auto bits = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto has = [&](dnnl::cpu_isa wanted) {
+      const auto mask = static_cast<unsigned>(wanted);
+      return (bits & mask) == mask;
+    };
+    if (has(dnnl::cpu_isa::avx512_core_vnni) || has(dnnl::cpu_isa::avx2_vnni)) {
+      return Int8Isa::kVnniOrAmx;  // AMX implies AVX512-VNNI
+    }
+    return has(dnnl::cpu_isa::avx2) ? Int8Isa::kAvx2 : Int8Isa::kNone;
+  }();
+  return isa;
+}
+
+bool has_fast_int8() {
+  return int8_isa() == Int8Isa::kVnniOrAmx;
+}
 
 Result<KernelPtr> create_kernel(const Layer& layer, std::span<const Layout> input_layouts) {
   if (!all_non_empty(layer) || static_cast<int>(input_layouts.size()) != layer.num_inputs()) {
     return KernelPtr();
+  }
+  if (has_int8_input(layer) || layer.type() == OpType::kQuantize ||
+      layer.type() == OpType::kDequantize) {
+    return create_int8_kernel(layer, input_layouts);
   }
   switch (layer.type()) {
     case OpType::kConv:
@@ -62,6 +112,8 @@ Result<KernelPtr> create_kernel(const Layer& layer, std::span<const Layout> inpu
     case OpType::kSoftmax:
     case OpType::kLogSoftmax:
       return make_softmax(layer, input_layouts);
+    case OpType::kBatchNormalization:
+      return make_batchnorm(layer, input_layouts);
     default:
       return KernelPtr();
   }

@@ -23,4 +23,12 @@ Result<KernelPtr> create_kernel(const Layer& layer, std::span<const Layout> inpu
 Result<KernelPtr> create_reorder(DataType dtype, const Dims& dims, const Layout& from,
                                  const Layout& to);
 
+// The INT8 capability of this CPU as oneDNN uses it (dnnl::get_effective_cpu_isa(), so
+// ONEDNN_MAX_CPU_ISA counts): kVnniOrAmx when int8 dot products accumulate in one instruction
+// (AVX512-VNNI, AVX-VNNI, AMX), kAvx2 when they take the slower vpmaddubsw sequence, kNone below.
+enum class Int8Isa { kVnniOrAmx, kAvx2, kNone };
+Int8Isa int8_isa();
+// INT8 kernels are markedly faster than FP32 ones here (int8_isa() is kVnniOrAmx).
+bool has_fast_int8();
+
 }  // namespace int8rt::cpu

@@ -26,5 +26,16 @@ Result<KernelPtr> make_eltwise(const Layer& layer, std::span<const Layout> input
 Result<KernelPtr> make_binary(const Layer& layer, std::span<const Layout> input_layouts);
 Result<KernelPtr> make_concat(const Layer& layer, std::span<const Layout> input_layouts);
 Result<KernelPtr> make_softmax(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_batchnorm(const Layer& layer, std::span<const Layout> input_layouts);
+
+// INT8 kernels (the layer has a kInt8 data input; src/backends/cpu/int8_*.cpp) and the reformats
+// between INT8 and float32 (quantize.cpp).
+Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_int8_matmul(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_int8_pooling(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_int8_add(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_int8_concat(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_quantize(const Layer& layer, std::span<const Layout> input_layouts);
+Result<KernelPtr> make_dequantize(const Layer& layer, std::span<const Layout> input_layouts);
 
 }  // namespace int8rt::cpu
