@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/reference/reference.h"
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
 
@@ -149,7 +150,13 @@ class Int8Layer {
   // Runs the layer on the CPU backend. Fails (and returns nothing) when there is no oneDNN kernel.
   std::optional<Output> run_cpu() {
     std::vector<Layout> plain(static_cast<size_t>(layer_->num_inputs()));
-    auto kernel = cpu::create_kernel(*layer_, plain);
+    return run(cpu::create_kernel(*layer_, plain));
+  }
+  // Runs the layer with the reference backend's kernel (the oracle).
+  std::optional<Output> run_reference() { return run(reference::create_kernel(*layer_)); }
+
+ private:
+  std::optional<Output> run(Result<KernelPtr> kernel) {
     EXPECT_TRUE(kernel.is_ok()) << kernel.status().to_string();
     if (!kernel.is_ok()) return std::nullopt;
     if (*kernel == nullptr) {
@@ -198,7 +205,6 @@ class Int8Layer {
     return out;
   }
 
- private:
   template <typename T>
   static std::vector<std::byte> to_bytes(const std::vector<T>& values) {
     std::vector<std::byte> bytes(values.size() * sizeof(T));

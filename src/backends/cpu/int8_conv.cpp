@@ -136,17 +136,16 @@ Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> inp
   const std::optional<float> s_r = r != nullptr ? int8_scale_of(*r) : std::optional<float>(1.0f);
   if (!s_in || !s_out || !s_r) return KernelPtr();
 
-  const ChannelQuantized q = quantize_per_channel(w->constant_value(), 0);
-  const std::vector<float> bias = accumulator_bias(
-      b != nullptr ? b->constant_value().data_as<float>() : nullptr, *s_in, q.scales);
-  const std::vector<float> scales =
-      output_scales(*s_in, q.scales, int8_output ? s_out : std::nullopt);
+  const Weights& w_value = w->constant_value();
+  const int64_t channels = w->dims()[0];
+  const quant::PerChannelWeights q = quant::quantize_per_channel(w_value.data_as<float>(), channels,
+                                                                 w->dims().volume() / channels);
+  const Weights q_values = Weights::from_vector(DataType::kInt8, w->dims(), q.values);
+  const quant::OutputStage stage = quant::make_output_stage(
+      *s_in, q.scales, b != nullptr ? b->constant_value().data_as<float>() : nullptr, r != nullptr,
+      *s_r, attrs.activation, int8_output, *s_out);
   dnnl::post_ops ops;
-  if (!append_int8_post_ops(ops, attrs.activation,
-                            r != nullptr ? std::optional<float>(*s_r / *s_out) : std::nullopt,
-                            int8_output)) {
-    return KernelPtr();
-  }
+  if (!append_output_stage(ops, stage)) return KernelPtr();
 
   return guarded_create(layer, [&]() -> Result<KernelPtr> {
     const auto f32 = memory::data_type::f32;
@@ -156,7 +155,7 @@ Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> inp
                              memory::format_tag::any);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    attr.set_output_scales(1 << 1, scales);
+    attr.set_output_scales(1 << 1, stage.scales);
     attr.set_post_ops(ops);
     auto make_pd = [&](const memory::desc& src, const Dims& weight_dims) {
       const memory::desc any_w(conv_weight_dims(weight_dims, attrs.group), memory::data_type::s8,
@@ -176,7 +175,7 @@ Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> inp
       kernel->bind_constant(DNNL_ARG_WEIGHTS,
                             reorder_constant(weights, w_plain, pd.weights_desc()));
       if (b != nullptr) {
-        const Weights values = Weights::from_vector(DataType::kFloat, Dims{w->dims()[0]}, bias);
+        const Weights values = Weights::from_vector(DataType::kFloat, Dims{channels}, stage.bias);
         kernel->bind_constant(DNNL_ARG_BIAS, reorder_constant(values, b_desc, b_desc));
       }
       kernel->bind_output(DNNL_ARG_DST, 0, pd.dst_desc());
@@ -190,7 +189,7 @@ Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> inp
     const auto& extra = pd.weights_desc().data.extra;
     const bool adjusted =
         (extra.flags & dnnl_memory_extra_flag_scale_adjust) != 0 && extra.scale_adjust != 1.0f;
-    if (!adjusted) return KernelPtr(build(pd, q.values));
+    if (!adjusted) return KernelPtr(build(pd, q_values));
 
     // oneDNN would round the weights: run the split form (see the top of this file).
     memory::dims split_dims = x_dims;
@@ -202,7 +201,7 @@ Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> inp
     const memory::desc source(x_dims, memory::data_type::s8, channels_last(rank));
     const int64_t pixels = x->dims().volume() / x->dims()[1];
     return KernelPtr(std::make_unique<SplitSourceConvKernel>(
-        build(split_pd, split_weights(q.values)), source, pixels, x->dims()[1], attrs.group));
+        build(split_pd, split_weights(q_values)), source, pixels, x->dims()[1], attrs.group));
   });
 }
 
