@@ -7,43 +7,19 @@
 #include <string>
 #include <vector>
 
-#include "backends/reference/reference.h"
 #include "int8rt/network.h"
-#include "ir/shape_inference.h"
+#include "testing/reference_eval.h"
 
 namespace int8rt {
 namespace {
 
-template <typename T>
-Weights tensor(DataType type, Dims dims, const std::vector<T>& values) {
-  return Weights::from_vector(type, std::move(dims), values);
-}
-
-template <typename T>
-std::vector<T> values_of(const Weights& w) {
-  if (w.empty()) return {};
-  return std::vector<T>(w.data_as<T>(), w.data_as<T>() + w.count());
-}
-
-// One `type` layer over constant inputs (empty Weights: an absent optional input), shapes
-// inferred, run by its reference kernel.
-Result<Weights> run(OpType type, Attrs attrs, const std::vector<Weights>& inputs) {
-  Network net;
-  std::vector<Tensor*> tensors;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    tensors.push_back(inputs[i].empty()
-                          ? nullptr
-                          : net.add_constant("in" + std::to_string(i), inputs[i]).value());
-  }
-  Layer* layer = net.add_layer(type, "layer", tensors, std::move(attrs), {"out"}).value();
-  INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
-  INT8RT_ASSIGN_OR_RETURN(std::vector<Weights> outputs, reference::evaluate(*layer, inputs));
-  return outputs.at(0);
-}
+using testing::evaluate_layer_output;
+using testing::tensor;
+using testing::values_of;
 
 template <typename T>
 std::vector<T> run_values(OpType type, Attrs attrs, const std::vector<Weights>& inputs) {
-  auto y = run(type, std::move(attrs), inputs);
+  auto y = evaluate_layer_output(type, std::move(attrs), inputs);
   if (!y.is_ok()) {
     ADD_FAILURE() << to_string(type) << ": " << y.status().to_string();
     return {};

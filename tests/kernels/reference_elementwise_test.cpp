@@ -9,35 +9,18 @@
 #include <string>
 #include <vector>
 
-#include "backends/reference/reference.h"
 #include "int8rt/network.h"
-#include "ir/shape_inference.h"
+#include "testing/reference_eval.h"
 
 namespace int8rt {
 namespace {
 
-template <typename T>
-Weights tensor(DataType type, Dims dims, const std::vector<T>& values) {
-  return Weights::from_vector(type, std::move(dims), values);
-}
-
-template <typename T>
-std::vector<T> values_of(const Weights& w) {
-  if (w.empty()) return {};
-  return std::vector<T>(w.data_as<T>(), w.data_as<T>() + w.count());
-}
+using testing::tensor;
+using testing::values_of;
 
 // One `type` layer over constant inputs, shapes inferred, run by its reference kernel.
 Result<Weights> run(OpType type, const std::vector<Weights>& inputs) {
-  Network net;
-  std::vector<Tensor*> tensors;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    tensors.push_back(net.add_constant("in" + std::to_string(i), inputs[i]).value());
-  }
-  Layer* layer = net.add_layer(type, "layer", tensors, NoAttrs{}, {"out"}).value();
-  INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
-  INT8RT_ASSIGN_OR_RETURN(std::vector<Weights> outputs, reference::evaluate(*layer, inputs));
-  return outputs.at(0);
+  return testing::evaluate_layer_output(type, NoAttrs{}, inputs);
 }
 
 Weights run_ok(OpType type, const std::vector<Weights>& inputs) {

@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/reference/reference.h"
 #include "int8rt/network.h"
-#include "ir/shape_inference.h"
+#include "testing/reference_eval.h"
 
 namespace int8rt {
 namespace {
@@ -18,49 +17,14 @@ namespace {
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::lowest();
 
-template <typename T>
-Weights tensor(DataType type, Dims dims, const std::vector<T>& values) {
-  return Weights::from_vector(type, std::move(dims), values);
-}
-
-Weights ints(std::vector<int64_t> values) {
-  return tensor(DataType::kInt64, Dims{static_cast<int64_t>(values.size())}, values);
-}
-
-// 0, 1, 2, ... as floats in the given shape.
-Weights iota(Dims dims) {
-  std::vector<float> values(static_cast<size_t>(dims.volume()));
-  std::iota(values.begin(), values.end(), 0.0f);
-  return tensor(DataType::kFloat, std::move(dims), values);
-}
-
-template <typename T>
-std::vector<T> values_of(const Weights& w) {
-  if (w.empty()) return {};
-  return std::vector<T>(w.data_as<T>(), w.data_as<T>() + w.count());
-}
-
-// One `type` layer over constant inputs (empty Weights: an absent optional input), shapes
-// inferred, run by its reference kernel.
-Result<std::vector<Weights>> run(OpType type, Attrs attrs, const std::vector<Weights>& inputs,
-                                 int num_outputs = 1) {
-  Network net;
-  std::vector<Tensor*> tensors;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    tensors.push_back(inputs[i].empty()
-                          ? nullptr
-                          : net.add_constant("in" + std::to_string(i), inputs[i]).value());
-  }
-  std::vector<std::string> names;
-  for (int i = 0; i < num_outputs; ++i)
-    names.push_back("out" + std::to_string(i));
-  Layer* layer = net.add_layer(type, "layer", tensors, std::move(attrs), names).value();
-  INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
-  return reference::evaluate(*layer, inputs);
-}
+using testing::evaluate_layer;
+using testing::ints;
+using testing::iota;
+using testing::tensor;
+using testing::values_of;
 
 Weights run_one(OpType type, Attrs attrs, const std::vector<Weights>& inputs) {
-  auto out = run(type, std::move(attrs), inputs);
+  auto out = evaluate_layer(type, std::move(attrs), inputs);
   if (!out.is_ok()) {
     ADD_FAILURE() << to_string(type) << ": " << out.status().to_string();
     return Weights();
@@ -88,11 +52,11 @@ TEST(ReferenceLayout, ConcatAlongEachAxis) {
 }
 
 TEST(ReferenceLayout, SplitEqualAndGivenSizes) {
-  auto equal = run(OpType::kSplit, SplitAttrs{1}, {iota({2, 4})}, 2);
+  auto equal = evaluate_layer(OpType::kSplit, SplitAttrs{1}, {iota({2, 4})}, 2);
   ASSERT_TRUE(equal.is_ok()) << equal.status().to_string();
   EXPECT_EQ(values_of<float>(equal->at(0)), (std::vector<float>{0, 1, 4, 5}));
   EXPECT_EQ(values_of<float>(equal->at(1)), (std::vector<float>{2, 3, 6, 7}));
-  auto sized = run(OpType::kSplit, SplitAttrs{-1}, {iota({2, 4}), ints({1, 0, 3})}, 3);
+  auto sized = evaluate_layer(OpType::kSplit, SplitAttrs{-1}, {iota({2, 4}), ints({1, 0, 3})}, 3);
   ASSERT_TRUE(sized.is_ok()) << sized.status().to_string();
   EXPECT_EQ(sized->at(0).dims(), (Dims{2, 1}));
   EXPECT_EQ(sized->at(1).dims(), (Dims{2, 0}));

@@ -9,51 +9,22 @@
 #include <string>
 #include <vector>
 
-#include "backends/reference/reference.h"
 #include "int8rt/builder.h"
 #include "int8rt/engine.h"
 #include "int8rt/network.h"
-#include "ir/shape_inference.h"
+#include "testing/reference_eval.h"
 
 namespace int8rt {
 namespace {
 
-template <typename T>
-Weights tensor(DataType type, Dims dims, const std::vector<T>& values) {
-  return Weights::from_vector(type, std::move(dims), values);
-}
-
-Weights ints(std::vector<int64_t> values) {
-  return tensor(DataType::kInt64, Dims{static_cast<int64_t>(values.size())}, values);
-}
-
-Weights iota(Dims dims) {
-  std::vector<float> values(static_cast<size_t>(dims.volume()));
-  std::iota(values.begin(), values.end(), 0.0f);
-  return tensor(DataType::kFloat, std::move(dims), values);
-}
-
-template <typename T>
-std::vector<T> values_of(const Weights& w) {
-  if (w.empty()) return {};
-  return std::vector<T>(w.data_as<T>(), w.data_as<T>() + w.count());
-}
-
-// One `type` layer over constant inputs, shapes inferred, run by its reference kernel.
-Result<Weights> run(OpType type, Attrs attrs, const std::vector<Weights>& inputs) {
-  Network net;
-  std::vector<Tensor*> tensors;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    tensors.push_back(net.add_constant("in" + std::to_string(i), inputs[i]).value());
-  }
-  Layer* layer = net.add_layer(type, "layer", tensors, std::move(attrs), {"out"}).value();
-  INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
-  INT8RT_ASSIGN_OR_RETURN(std::vector<Weights> outputs, reference::evaluate(*layer, inputs));
-  return outputs.at(0);
-}
+using testing::evaluate_layer_output;
+using testing::ints;
+using testing::iota;
+using testing::tensor;
+using testing::values_of;
 
 Weights run_one(OpType type, Attrs attrs, const std::vector<Weights>& inputs) {
-  auto out = run(type, std::move(attrs), inputs);
+  auto out = evaluate_layer_output(type, std::move(attrs), inputs);
   if (!out.is_ok()) {
     ADD_FAILURE() << to_string(type) << ": " << out.status().to_string();
     return Weights();

@@ -8,32 +8,18 @@
 #include <string>
 #include <vector>
 
-#include "backends/reference/reference.h"
 #include "int8rt/network.h"
-#include "ir/shape_inference.h"
+#include "testing/reference_eval.h"
 
 namespace int8rt {
 namespace {
 
-template <typename T>
-Weights tensor(DataType type, Dims dims, const std::vector<T>& values) {
-  return Weights::from_vector(type, std::move(dims), values);
-}
-
-template <typename T>
-std::vector<T> values_of(const Weights& w) {
-  if (w.empty()) return {};
-  return std::vector<T>(w.data_as<T>(), w.data_as<T>() + w.count());
-}
+using testing::tensor;
+using testing::values_of;
 
 // One `type` layer over a constant input, shapes inferred, run by its reference kernel.
 Result<Weights> run(OpType type, const Weights& input) {
-  Network net;
-  Tensor* x = net.add_constant("x", input).value();
-  Layer* layer = net.add_layer(type, "layer", {x}, NoAttrs{}, {"y"}).value();
-  INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
-  INT8RT_ASSIGN_OR_RETURN(std::vector<Weights> outputs, reference::evaluate(*layer, {input}));
-  return outputs.at(0);
+  return testing::evaluate_layer_output(type, NoAttrs{}, {input});
 }
 
 std::vector<float> run_float(OpType type, const std::vector<float>& x) {
