@@ -7,12 +7,7 @@
 namespace int8rt {
 namespace {
 
-using compute_testing::build_and_run;
-using compute_testing::expect_close;
-using compute_testing::join;
-using compute_testing::kFloatTolerance;
-using compute_testing::random_floats;
-using compute_testing::RefLayer;
+using namespace compute_testing;
 using V = std::vector<int64_t>;
 
 TEST(ReferenceGemm, HandComputed) {

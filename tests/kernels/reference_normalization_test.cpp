@@ -8,11 +8,7 @@
 namespace int8rt {
 namespace {
 
-using compute_testing::build_and_run;
-using compute_testing::expect_close;
-using compute_testing::kFloatTolerance;
-using compute_testing::random_floats;
-using compute_testing::RefLayer;
+using namespace compute_testing;
 
 TEST(ReferenceBatchNorm, HandComputed) {
   // Channel 0: mean 1, var 4 - eps, scale 2, bias 0.5: y = (x - 1) / 2 * 2 + 0.5 = x - 0.5.

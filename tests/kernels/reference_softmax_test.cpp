@@ -8,11 +8,7 @@
 namespace int8rt {
 namespace {
 
-using compute_testing::build_and_run;
-using compute_testing::expect_close;
-using compute_testing::kFloatTolerance;
-using compute_testing::random_floats;
-using compute_testing::RefLayer;
+using namespace compute_testing;
 
 std::vector<float> run(OpType type, const Dims& dims, const std::vector<float>& x, int64_t axis,
                        bool coerce = false) {
