@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/file_io.h"
+#include "data/file_sources.h"
 #include "data/sources.h"
 
 namespace int8rt {
@@ -21,42 +22,21 @@ struct BatchFile {
   int64_t count = 0;  // N
 };
 
-class BatchFileSource final : public DataSource {
+class BatchFileSource final : public LabeledFileSource {
  public:
   BatchFileSource(std::string name, std::vector<BatchFile> files, Dims sample_dims,
                   std::vector<int64_t> labels)
-      : name_(std::move(name)),
-        files_(std::move(files)),
-        sample_dims_(std::move(sample_dims)),
-        labels_(std::move(labels)) {}
+      : LabeledFileSource(std::move(name), std::move(sample_dims), std::move(labels)),
+        files_(std::move(files)) {}
 
-  const std::string& name() const override { return name_; }
   int64_t size() const override { return files_.back().first + files_.back().count; }
-  const Dims& sample_dims() const override { return sample_dims_; }
-  bool has_labels() const override { return !labels_.empty(); }
-  int64_t label(int64_t index) const override {
-    if (labels_.empty() || index < 0 || index >= size()) return -1;
-    return labels_[static_cast<size_t>(index)];
-  }
 
   Status read(int64_t index, float* out) override {
-    if (index < 0 || index >= size()) {
-      return invalid_argument(name_, ": sample ", index, " is out of range (", size(), " samples)");
-    }
-    auto it = std::upper_bound(files_.begin(), files_.end(), index,
-                               [](int64_t i, const BatchFile& file) { return i < file.first; });
-    const BatchFile& file = *(it - 1);
+    INT8RT_RETURN_IF_ERROR(check_index(index, "samples"));
+    const BatchFile& file = file_holding(files_, index);
     const size_t bytes = static_cast<size_t>(sample_dims_.volume()) * sizeof(float);
-    if (open_path_ != file.path) {
-      stream_ = std::ifstream(file.path, std::ios::binary);
-      open_path_ = file.path;
-    }
-    stream_.clear();
-    stream_.seekg(static_cast<std::streamoff>(kHeaderBytes +
-                                              static_cast<size_t>(index - file.first) * bytes));
-    stream_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(bytes));
-    if (!stream_) {
-      open_path_.clear();
+    if (!reader_.read(file.path, kHeaderBytes + static_cast<size_t>(index - file.first) * bytes,
+                      out, bytes)) {
       return io_error(file.path, ": cannot read sample ", index - file.first,
                       " (the file changed or vanished after it was opened)");
     }
@@ -64,12 +44,8 @@ class BatchFileSource final : public DataSource {
   }
 
  private:
-  std::string name_;
   std::vector<BatchFile> files_;
-  Dims sample_dims_;
-  std::vector<int64_t> labels_;
-  std::string open_path_;
-  std::ifstream stream_;
+  CachedFileReader reader_;
 };
 
 }  // namespace

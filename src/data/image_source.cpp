@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/file_io.h"
+#include "data/file_sources.h"
 #include "data/image_codec.h"
 #include "data/image_preprocess.h"
 #include "data/sources.h"
@@ -23,29 +24,18 @@ bool has_image_extension(const fs::path& path) {
   return extension == ".png" || extension == ".jpg" || extension == ".jpeg";
 }
 
-class ImageSource final : public DataSource {
+class ImageSource final : public LabeledFileSource {
  public:
   ImageSource(std::string name, std::vector<std::string> paths, std::vector<int64_t> labels,
               ImageOptions options, Dims sample_dims)
-      : name_(std::move(name)),
+      : LabeledFileSource(std::move(name), std::move(sample_dims), std::move(labels)),
         paths_(std::move(paths)),
-        labels_(std::move(labels)),
-        options_(std::move(options)),
-        sample_dims_(std::move(sample_dims)) {}
+        options_(std::move(options)) {}
 
-  const std::string& name() const override { return name_; }
   int64_t size() const override { return static_cast<int64_t>(paths_.size()); }
-  const Dims& sample_dims() const override { return sample_dims_; }
-  bool has_labels() const override { return !labels_.empty(); }
-  int64_t label(int64_t index) const override {
-    if (labels_.empty() || index < 0 || index >= size()) return -1;
-    return labels_[static_cast<size_t>(index)];
-  }
 
   Status read(int64_t index, float* out) override {
-    if (index < 0 || index >= size()) {
-      return invalid_argument(name_, ": sample ", index, " is out of range (", size(), " images)");
-    }
+    INT8RT_RETURN_IF_ERROR(check_index(index, "images"));
     const std::string& path = paths_[static_cast<size_t>(index)];
     INT8RT_ASSIGN_OR_RETURN(Image image, read_image(path));
     Dims dims;
@@ -60,11 +50,8 @@ class ImageSource final : public DataSource {
   }
 
  private:
-  std::string name_;
   std::vector<std::string> paths_;
-  std::vector<int64_t> labels_;
   ImageOptions options_;
-  Dims sample_dims_;
   std::vector<float> buffer_;
 };
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "data/file_sources.h"
 #include "data/npy_layout.h"
 #include "data/sources.h"
 
@@ -20,45 +21,25 @@ struct NpyFile {
   int64_t count = 0;
 };
 
-class NpyFolderSource final : public DataSource {
+class NpyFolderSource final : public LabeledFileSource {
  public:
   NpyFolderSource(std::string name, std::vector<NpyFile> files, Dims sample_dims,
                   std::vector<int64_t> labels)
-      : name_(std::move(name)),
-        files_(std::move(files)),
-        sample_dims_(std::move(sample_dims)),
-        labels_(std::move(labels)) {}
+      : LabeledFileSource(std::move(name), std::move(sample_dims), std::move(labels)),
+        files_(std::move(files)) {}
 
-  const std::string& name() const override { return name_; }
   int64_t size() const override { return files_.back().first + files_.back().count; }
-  const Dims& sample_dims() const override { return sample_dims_; }
-  bool has_labels() const override { return !labels_.empty(); }
-  int64_t label(int64_t index) const override {
-    if (labels_.empty() || index < 0 || index >= size()) return -1;
-    return labels_[static_cast<size_t>(index)];
-  }
 
   Status read(int64_t index, float* out) override {
-    if (index < 0 || index >= size()) {
-      return invalid_argument(name_, ": sample ", index, " is out of range (", size(), " samples)");
-    }
-    auto it = std::upper_bound(files_.begin(), files_.end(), index,
-                               [](int64_t i, const NpyFile& file) { return i < file.first; });
-    const NpyFile& file = *(it - 1);
+    INT8RT_RETURN_IF_ERROR(check_index(index, "samples"));
+    const NpyFile& file = file_holding(files_, index);
     const int64_t volume = sample_dims_.volume();
     const size_t item = element_size(file.layout.dtype);
     const size_t bytes = static_cast<size_t>(volume) * item;
-    if (open_path_ != file.path) {
-      stream_ = std::ifstream(file.path, std::ios::binary);
-      open_path_ = file.path;
-    }
     raw_.resize(bytes);
-    stream_.clear();
-    stream_.seekg(static_cast<std::streamoff>(file.layout.data_offset +
-                                              static_cast<size_t>(index - file.first) * bytes));
-    stream_.read(reinterpret_cast<char*>(raw_.data()), static_cast<std::streamsize>(bytes));
-    if (!stream_) {
-      open_path_.clear();
+    if (!reader_.read(file.path,
+                      file.layout.data_offset + static_cast<size_t>(index - file.first) * bytes,
+                      raw_.data(), bytes)) {
       return io_error(file.path, ": cannot read sample ", index - file.first,
                       " (the file changed or vanished after it was opened)");
     }
@@ -77,12 +58,8 @@ class NpyFolderSource final : public DataSource {
   }
 
  private:
-  std::string name_;
   std::vector<NpyFile> files_;
-  Dims sample_dims_;
-  std::vector<int64_t> labels_;
-  std::string open_path_;
-  std::ifstream stream_;
+  CachedFileReader reader_;
   std::vector<unsigned char> raw_;
 };
 

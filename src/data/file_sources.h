@@ -1,0 +1,79 @@
+// What the file-backed data sources (image files, .npy folders, batch files) share: a name, one
+// sample shape, labels (one per sample, or none), the range check of read(), and for sources that
+// concatenate several files, finding a sample's file and reading it from a cached stream.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "int8rt/data.h"
+
+namespace int8rt {
+
+class LabeledFileSource : public DataSource {
+ public:
+  const std::string& name() const override { return name_; }
+  const Dims& sample_dims() const override { return sample_dims_; }
+  bool has_labels() const override { return !labels_.empty(); }
+  int64_t label(int64_t index) const override {
+    if (labels_.empty() || index < 0 || index >= size()) return -1;
+    return labels_[static_cast<size_t>(index)];
+  }
+
+ protected:
+  LabeledFileSource(std::string name, Dims sample_dims, std::vector<int64_t> labels)
+      : name_(std::move(name)), sample_dims_(std::move(sample_dims)), labels_(std::move(labels)) {}
+
+  // The error of read() for an index outside [0, size()); `unit` names what size() counts.
+  Status check_index(int64_t index, std::string_view unit) const {
+    if (index < 0 || index >= size()) {
+      return invalid_argument(name_, ": sample ", index, " is out of range (", size(), " ", unit,
+                              ")");
+    }
+    return Status::ok();
+  }
+
+  std::string name_;
+  Dims sample_dims_;
+  std::vector<int64_t> labels_;
+};
+
+// The file holding global sample `index`, among files (with a member `first`: the global index of
+// their first sample) in order; `index` must be at least files[0].first.
+template <typename File>
+const File& file_holding(const std::vector<File>& files, int64_t index) {
+  auto it = std::upper_bound(files.begin(), files.end(), index,
+                             [](int64_t i, const File& file) { return i < file.first; });
+  return *(it - 1);
+}
+
+// Reads byte ranges of files, keeping the last file open: sources read consecutive samples of one
+// file.
+class CachedFileReader {
+ public:
+  // Reads `bytes` bytes at `offset` of `path`; false if the file cannot be opened or is too short.
+  bool read(const std::string& path, uint64_t offset, void* out, size_t bytes) {
+    if (open_path_ != path) {
+      stream_ = std::ifstream(path, std::ios::binary);
+      open_path_ = path;
+    }
+    stream_.clear();
+    stream_.seekg(static_cast<std::streamoff>(offset));
+    stream_.read(static_cast<char*>(out), static_cast<std::streamsize>(bytes));
+    if (!stream_) {
+      open_path_.clear();
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string open_path_;
+  std::ifstream stream_;
+};
+
+}  // namespace int8rt
