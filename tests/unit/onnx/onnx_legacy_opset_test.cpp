@@ -10,25 +10,8 @@ namespace {
 
 constexpr int32_t kFloat = onnx::TensorProto::FLOAT;
 
-struct Legacy {
-  explicit Legacy(int64_t opset) : model(opset) { model.input("x", kFloat, {2, 3, 4, 5}); }
-
-  OnnxNode node(const std::string& op, std::vector<std::string> inputs = {"x"},
-                std::vector<std::string> outputs = {"y"}) {
-    for (const std::string& output : outputs)
-      model.output(output);
-    return model.node(op, inputs, outputs, "n");
-  }
-  const Layer* import() {
-    Status status = parse_model(model, net, &logger);
-    EXPECT_TRUE(status.is_ok()) << status.to_string();
-    return status.is_ok() ? net.find_layer("n") : nullptr;
-  }
-  Status import_status() { return parse_model(model, net, &logger); }
-
-  OnnxModel model;
-  Network net;
-  CapturingLogger logger;
+struct Legacy : OneNodeImport {
+  explicit Legacy(int64_t opset) : OneNodeImport(opset, {2, 3, 4, 5}, /*mark_all_outputs=*/true) {}
 };
 
 TEST(OnnxLegacyOpset, BinaryWithoutAxisIsNumpyBroadcasting) {

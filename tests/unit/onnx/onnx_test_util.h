@@ -42,6 +42,36 @@ inline Status parse_model(const OnnxModel& model, Network& network, Logger* logg
   return parser.parse(bytes.data(), bytes.size(), "test.onnx");
 }
 
+// A model with a float input "x" of `x_dims` and a node "n" under test, imported into `net`.
+struct OneNodeImport {
+  // mark_all_outputs: every output of node() becomes a model output (else only the first).
+  OneNodeImport(int64_t opset, const std::vector<OnnxDim>& x_dims, bool mark_all_outputs)
+      : model(opset), mark_all_outputs_(mark_all_outputs) {
+    model.input("x", onnx::TensorProto::FLOAT, x_dims);
+  }
+
+  OnnxNode node(const std::string& op, std::vector<std::string> inputs = {"x"},
+                std::vector<std::string> outputs = {"y"}) {
+    for (size_t i = 0; i < (mark_all_outputs_ ? outputs.size() : 1); ++i)
+      model.output(outputs[i]);
+    return model.node(op, inputs, outputs, "n");
+  }
+  // The imported layer "n" (null, with a test failure, when the import fails).
+  const Layer* import() {
+    Status status = parse_model(model, net, &logger);
+    EXPECT_TRUE(status.is_ok()) << status.to_string();
+    return status.is_ok() ? net.find_layer("n") : nullptr;
+  }
+  Status import_status() { return parse_model(model, net, &logger); }
+
+  OnnxModel model;
+  Network net;
+  CapturingLogger logger;
+
+ private:
+  bool mark_all_outputs_;
+};
+
 // The values of a constant tensor as int64 / float (empty when the tensor is not a constant).
 inline std::vector<int64_t> constant_ints(const Tensor* tensor) {
   if (tensor == nullptr || !tensor->is_constant()) return {};

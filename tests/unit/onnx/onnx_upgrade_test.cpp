@@ -10,24 +10,9 @@ namespace {
 constexpr int32_t kFloat = onnx::TensorProto::FLOAT;
 
 // x [1,2,3,4] -> op "n" -> y, at `opset`.
-struct Upgrade {
-  explicit Upgrade(int64_t opset) : model(opset) { model.input("x", kFloat, {1, 2, 3, 4}); }
-
-  OnnxNode node(const std::string& op, std::vector<std::string> inputs = {"x"},
-                std::vector<std::string> outputs = {"y"}) {
-    model.output(outputs[0]);
-    return model.node(op, inputs, outputs, "n");
-  }
-  const Layer* import() {
-    Status status = parse_model(model, net, &logger);
-    EXPECT_TRUE(status.is_ok()) << status.to_string();
-    return status.is_ok() ? net.find_layer("n") : nullptr;
-  }
-  Status import_status() { return parse_model(model, net, &logger); }
-
-  OnnxModel model;
-  Network net;
-  CapturingLogger logger;
+struct Upgrade : OneNodeImport {
+  explicit Upgrade(int64_t opset)
+      : OneNodeImport(opset, {1, 2, 3, 4}, /*mark_all_outputs=*/false) {}
 };
 
 void expect_int64_constant(const Tensor* tensor, const std::vector<int64_t>& values,
