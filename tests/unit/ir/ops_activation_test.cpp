@@ -6,14 +6,12 @@
 
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
+#include "unit/ir/shape_test_util.h"
 
 namespace int8rt {
 namespace {
 
-void expect_error(const Status& status, const std::string& fragment) {
-  ASSERT_FALSE(status.is_ok()) << "expected an error containing: " << fragment;
-  EXPECT_NE(status.message().find(fragment), std::string::npos) << status.message();
-}
+using testing::expect_error;
 
 TEST(ActivationShapes, OutputMatchesInput) {
   const std::vector<std::pair<OpType, Attrs>> ops = {

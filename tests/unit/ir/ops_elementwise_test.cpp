@@ -6,6 +6,7 @@
 
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
+#include "unit/ir/shape_test_util.h"
 
 namespace int8rt {
 namespace {
@@ -21,10 +22,7 @@ Status infer(Network& net, OpType type, std::vector<Tensor*> inputs, Layer** lay
   return ir::infer_layer(*l);
 }
 
-void expect_error(const Status& status, const std::string& fragment) {
-  ASSERT_FALSE(status.is_ok()) << "expected an error containing: " << fragment;
-  EXPECT_NE(status.message().find(fragment), std::string::npos) << status.message();
-}
+using testing::expect_error;
 
 TEST(ElementwiseShapes, BinaryOpsBroadcast) {
   for (OpType type : {OpType::kAdd, OpType::kSub, OpType::kMul, OpType::kDiv}) {

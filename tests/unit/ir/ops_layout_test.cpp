@@ -8,35 +8,15 @@
 
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
+#include "unit/ir/shape_test_util.h"
 
 namespace int8rt {
 namespace {
 
-Tensor* ints(Network& net, const std::string& name, std::vector<int64_t> values) {
-  Dims dims{static_cast<int64_t>(values.size())};
-  return net.add_constant(name, Weights::from_vector(DataType::kInt64, dims, values)).value();
-}
-
-Tensor* input(Network& net, const std::string& name, Dims dims, DataType type = DataType::kFloat) {
-  return net.add_input(name, type, std::move(dims)).value();
-}
-
-// Adds a layer named "l" and infers it.
-Result<Layer*> infer(Network& net, OpType type, std::vector<Tensor*> inputs,
-                     Attrs attrs = NoAttrs{}, int num_outputs = 1) {
-  std::vector<std::string> names;
-  for (int i = 0; i < num_outputs; ++i)
-    names.push_back("y" + std::to_string(i));
-  INT8RT_ASSIGN_OR_RETURN(Layer * layer,
-                          net.add_layer(type, "l", std::move(inputs), std::move(attrs), names));
-  INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
-  return layer;
-}
-
-void expect_error(const Status& status, const std::string& fragment) {
-  ASSERT_FALSE(status.is_ok()) << "expected an error containing: " << fragment;
-  EXPECT_NE(status.message().find(fragment), std::string::npos) << status.message();
-}
+using testing::expect_error;
+using testing::infer;
+using testing::input;
+using testing::ints;
 
 TEST(LayoutShapes, Concat) {
   Network net;
