@@ -1,12 +1,15 @@
-// Temporary files for the data tests.
+// Temporary files for the data tests, and the check of a rejected SPEC.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
+
+#include "int8rt/data.h"
 
 namespace int8rt::testing {
 
@@ -41,5 +44,18 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Expects open_data_source(spec) to fail with a user error whose message names `file` and contains
+// `message_part`.
+inline void expect_spec_rejected(const std::string& spec, const std::string& file,
+                                 const std::string& message_part) {
+  auto source = open_data_source(spec);
+  ASSERT_FALSE(source.is_ok()) << spec;
+  EXPECT_TRUE(source.status().is_user_error()) << source.status().to_string();
+  EXPECT_NE(source.status().message().find(file), std::string::npos)
+      << spec << ": " << source.status().message();
+  EXPECT_NE(source.status().message().find(message_part), std::string::npos)
+      << spec << ": " << source.status().message();
+}
 
 }  // namespace int8rt::testing

@@ -10,6 +10,7 @@
 namespace int8rt {
 namespace {
 
+using testing::expect_spec_rejected;
 using testing::TempDir;
 
 // n samples of shape 2x3 starting at global sample `first`: sample k holds 10 * k + i.
@@ -121,13 +122,7 @@ TEST(NpyFolder, ErrorsNameTheOddFile) {
       {"npy:" + dir.file("shape") + ",per_file=both", "per_file=both", "batch|sample"},
   };
   for (const Case& c : cases) {
-    auto source = open_data_source(c.spec);
-    ASSERT_FALSE(source.is_ok()) << c.spec;
-    EXPECT_TRUE(source.status().is_user_error()) << source.status().to_string();
-    EXPECT_NE(source.status().message().find(c.file), std::string::npos)
-        << c.spec << ": " << source.status().message();
-    EXPECT_NE(source.status().message().find(c.message_part), std::string::npos)
-        << c.spec << ": " << source.status().message();
+    ASSERT_NO_FATAL_FAILURE(expect_spec_rejected(c.spec, c.file, c.message_part));
   }
 }
 
