@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "pass_test_util.h"
 #include "pass_testing.h"
 #include "passes/passes.h"
 
@@ -17,10 +18,7 @@ Layer* add(Network& net, OpType type, const std::string& name, std::vector<Tenso
   return layer.value();
 }
 
-Status infer_and_eliminate(Network& net, Logger& logger) {
-  INT8RT_RETURN_IF_ERROR(passes::fold_constants(net, logger));
-  return passes::eliminate_identity(net, logger);
-}
+constexpr auto infer_and_eliminate = pass_testing::fold_then<passes::eliminate_identity>;
 
 // x -> Relu -> Identity (an ONNX Identity, or a Dropout the importer turned into one) -> Sigmoid.
 TEST(EliminateIdentity, InnerIdentityIsBypassed) {

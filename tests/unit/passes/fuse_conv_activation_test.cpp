@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "pass_test_util.h"
 #include "pass_testing.h"
 #include "passes/passes.h"
 
@@ -15,10 +16,7 @@ using pass_testing::count_layers;
 using pass_testing::expect_pass_preserves_outputs;
 using pass_testing::tolerance;
 
-Status infer_and_fuse(Network& net, Logger& logger) {
-  INT8RT_RETURN_IF_ERROR(passes::fold_constants(net, logger));
-  return passes::fuse_conv_activation(net, logger);
-}
+constexpr auto infer_and_fuse = pass_testing::fold_then<passes::fuse_conv_activation>;
 
 struct ActivationCase {
   const char* name;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "pass_test_util.h"
 #include "pass_testing.h"
 #include "passes/passes.h"
 
@@ -13,10 +14,7 @@ using pass_testing::expect_pass_preserves_outputs;
 using pass_testing::layer_position;
 using pass_testing::tolerance;
 
-Status infer_and_fuse(Network& net, Logger& logger) {
-  INT8RT_RETURN_IF_ERROR(passes::fold_constants(net, logger));
-  return passes::fuse_conv_add(net, logger);
-}
+constexpr auto infer_and_fuse = pass_testing::fold_then<passes::fuse_conv_add>;
 
 Layer* add_conv(Network& net, const std::string& name, Tensor* x, int64_t in, int64_t out,
                 uint32_t seed, bool bias = true) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "pass_test_util.h"
 #include "pass_testing.h"
 #include "passes/passes.h"
 
@@ -16,10 +17,7 @@ using pass_testing::tolerance;
 
 constexpr float kEpsilon = 1e-3f;
 
-Status infer_and_fuse(Network& net, Logger& logger) {
-  INT8RT_RETURN_IF_ERROR(passes::fold_constants(net, logger));
-  return passes::fuse_conv_batchnorm(net, logger);
-}
+constexpr auto infer_and_fuse = pass_testing::fold_then<passes::fuse_conv_batchnorm>;
 
 struct BnParams {
   Tensor* gamma;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "pass_test_util.h"
 #include "pass_testing.h"
 #include "passes/passes.h"
 
@@ -12,10 +13,7 @@ using pass_testing::count_layers;
 using pass_testing::expect_pass_preserves_outputs;
 using pass_testing::tolerance;
 
-Status infer_and_fuse(Network& net, Logger& logger) {
-  INT8RT_RETURN_IF_ERROR(passes::fold_constants(net, logger));
-  return passes::fuse_matmul_add(net, logger);
-}
+constexpr auto infer_and_fuse = pass_testing::fold_then<passes::fuse_matmul_add>;
 
 // A [4, 8] x B [8, 5] + c, with c of each shape Gemm's C accepts, on either side of the Add.
 TEST(FuseMatMulAdd, BecomesGemmWithBias) {
