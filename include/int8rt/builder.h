@@ -4,6 +4,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "int8rt/calibrator.h"
 #include "int8rt/engine.h"
@@ -24,6 +27,14 @@ enum class BuilderFlag : uint32_t {
 enum class Backend : uint8_t { kCpu, kReference };
 
 std::string_view to_string(Backend backend);
+
+// How fast this machine's CPU runs INT8 kernels (oneDNN's effective ISA; ONEDNN_MAX_CPU_ISA caps
+// it). kFast: a one-instruction int8 dot product (AVX-512 VNNI, AVX-VNNI, AMX). kSlower: AVX2 or
+// AVX-512 without VNNI; int8 dot products take three instructions, INT8 gains less over FP32.
+// kNone: no int8 SIMD path; INT8 engines run, but not faster than FP32.
+enum class Int8Speed : uint8_t { kNone, kSlower, kFast };
+
+std::string_view to_string(Int8Speed speed);  // "none", "slower", "fast"
 
 class BuilderConfig {
  public:
@@ -58,6 +69,19 @@ class BuilderConfig {
   ProgressMonitor* progress_ = nullptr;
 };
 
+// Per-layer precision requests, as a file (trtexec's --layerPrecisions): one
+// `layer_name: int8|fp32` per line ("float32" is accepted for fp32); '#' starts a comment line,
+// blank lines are skipped, and the name is everything before the last ':' (trimmed). Errors give
+// `source:line`. Requests apply to the network's layers as named before fusion; a fused layer
+// carries the request of the layers it was made of (Layer::set_precision).
+using LayerPrecision = std::pair<std::string, DataType>;
+Result<std::vector<LayerPrecision>> parse_layer_precisions(std::string_view text,
+                                                           std::string_view source);
+Result<std::vector<LayerPrecision>> read_layer_precisions(const std::string& path);
+// Calls Layer::set_precision for each entry. A layer name the network lacks, or a precision other
+// than kInt8/kFloat, is an error naming it (nothing is changed then).
+Status set_layer_precisions(Network& network, const std::vector<LayerPrecision>& precisions);
+
 class Builder {
  public:
   explicit Builder(Logger& logger = default_logger()) : logger_(&logger) {}
@@ -73,6 +97,10 @@ class Builder {
   // network over its batches; the cache is written afterwards). Errors name the input, file or
   // tensor at fault; an error inside the calibrator's get_batch stops calibration with it.
   Result<CalibrationReport> calibrate(const Network& network, const BuilderConfig& config) const;
+
+  // TensorRT's platformHasFastInt8: platform_int8_speed() == Int8Speed::kFast.
+  bool platform_has_fast_int8() const { return platform_int8_speed() == Int8Speed::kFast; }
+  Int8Speed platform_int8_speed() const;
 
   Logger& logger() const { return *logger_; }
 

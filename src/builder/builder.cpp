@@ -5,6 +5,7 @@
 #include "backends/cpu/cpu_backend.h"
 #include "backends/reference/reference.h"
 #include "builder/input_shapes.h"
+#include "builder/lower.h"
 #include "builder/memory_plan.h"
 #include "core/log.h"
 #include "passes/passes.h"
@@ -98,10 +99,14 @@ class Lowering {
   int reorders_ = 0;
 };
 
-Result<std::shared_ptr<detail::EngineImpl>> lower(const Network& network, Backend backend,
-                                                  Logger& logger) {
+}  // namespace
+
+Result<std::shared_ptr<detail::EngineImpl>> detail::lower(const Network& network, Backend backend,
+                                                          Logger& logger) {
   auto engine = std::make_shared<detail::EngineImpl>();
   engine->backend = std::string(to_string(backend));
+  engine->backend_kind = backend;
+  engine->network = network.clone();
   Lowering lowering(*engine, logger);
   for (int i = 0; i < network.num_tensors(); ++i) {
     const Tensor* t = network.tensor(i);
@@ -169,6 +174,50 @@ Result<std::shared_ptr<detail::EngineImpl>> lower(const Network& network, Backen
   return engine;
 }
 
+namespace {
+Result<std::shared_ptr<detail::EngineImpl>> lower(const Network& network, Backend backend,
+                                                  Logger& logger) {
+  return detail::lower(network, backend, logger);
+}
+}  // namespace
+
+namespace {
+
+// The ranges an INT8 build uses, on the builder's copy: manual ones are already there; the others
+// come from the calibration cache or fresh calibration (Builder::calibrate).
+Status apply_ranges(Network& net, const CalibrationReport& report) {
+  for (const TensorRangeInfo& info : report.tensors) {
+    Tensor* t = net.find_tensor(info.name);
+    if (t == nullptr || t->dynamic_range_is_set()) continue;
+    INT8RT_RETURN_IF_ERROR(t->set_dynamic_range(-info.amax, info.amax));
+  }
+  return Status::ok();
+}
+
+void warn_missing_ranges(const Network& net, Logger& logger) {
+  for (int i = 0; i < net.num_tensors(); ++i) {
+    const Tensor* t = net.tensor(i);
+    if (t->is_constant() || t->dtype() != DataType::kFloat || t->dynamic_range_is_set()) continue;
+    log_warning(logger, "tensor \"", t->name(),
+                "\" has no dynamic range (not set by hand, and no calibrator)");
+  }
+}
+
+// Precision assignment and reformats on the fused graph (docs/passes.md).
+Status assign_int8(Network& net, const BuilderConfig& config, Logger& logger) {
+  passes::PrecisionOptions options;
+  options.supports_int8 = [](const Layer& layer) { return reference::supports_int8(layer); };
+  options.obey_constraints = config.get_flag(BuilderFlag::kObeyPrecisionConstraints);
+  INT8RT_ASSIGN_OR_RETURN(passes::PrecisionAssignment assignment,
+                          passes::assign_precision(net, options, logger));
+  INT8RT_ASSIGN_OR_RETURN(passes::ReformatCounts reformats,
+                          passes::insert_reformats(net, assignment, logger));
+  log_info(logger, "precision: ", assignment.num_int8, " layers int8, ", assignment.num_float,
+           " float32, ", reformats.quantize + reformats.dequantize, " reformats (",
+           reformats.quantize, " Quantize, ", reformats.dequantize, " Dequantize)");
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
@@ -178,9 +227,22 @@ Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
     return invalid_argument("network \"", network.name(), "\" has no outputs: mark one with ",
                             "Network::mark_output");
   }
+  const bool int8 = config.get_flag(BuilderFlag::kInt8);
   std::unique_ptr<Network> net = network.clone();
   INT8RT_RETURN_IF_ERROR(detail::bind_input_shapes(*net, config.input_shapes()));
+  // Without a calibrator the ranges set by hand (already on the copy) are all there is. Not
+  // Builder::calibrate then: it would bind the inputs to batch 1, which a fixed-batch network
+  // rejects.
+  const bool calibrate_ranges = int8 && config.int8_calibrator() != nullptr;
+  if (calibrate_ranges) {
+    INT8RT_ASSIGN_OR_RETURN(CalibrationReport report, calibrate(network, config));
+    INT8RT_RETURN_IF_ERROR(apply_ranges(*net, report));
+  }
   INT8RT_RETURN_IF_ERROR(passes::optimize(*net, logger));
+  if (int8) {
+    if (!calibrate_ranges) warn_missing_ranges(*net, logger);
+    INT8RT_RETURN_IF_ERROR(assign_int8(*net, config, logger));
+  }
   INT8RT_ASSIGN_OR_RETURN(auto impl, lower(*net, config.backend(), logger));
   log_info(logger, "built engine: ", impl->steps.size(), " layers, backend ", impl->backend);
   return std::make_unique<Engine>(std::move(impl));
