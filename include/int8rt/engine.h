@@ -6,13 +6,25 @@
 //   const void* inputs[] = {image.data()};
 //   void* outputs[] = {logits.data()};
 //   Status status = context->execute(inputs, outputs);
+//
+// Plan files (docs/engine-format.md):
+//
+//   Status saved = engine->save("lenet.plan");
+//   auto loaded = Engine::load("lenet.plan").value();
+//
+// Smaller batches: an engine built for batch 8 runs any batch from 1 to 8 (axis 0 of its inputs):
+//
+//   Status status = context->execute(inputs, outputs, /*batch=*/3);
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "int8rt/logger.h"
 #include "int8rt/status.h"
 #include "int8rt/types.h"
 
@@ -59,11 +71,37 @@ class Engine {
   // Contexts hold a reference to the engine's immutable state: they may outlive the Engine object.
   std::unique_ptr<ExecutionContext> create_execution_context() const;
 
+  // The plan file of this engine: its optimized graph with ranges, precisions and constants, under
+  // a versioned, checksummed header (docs/engine-format.md).
+  Result<std::string> serialize() const;
+  // serialize(), written atomically (a reader sees the old file or the new one).
+  Status save(const std::string& path) const;
+
+  // An engine from a plan file. The graph is lowered into kernels again for this machine (oneDNN
+  // primitives and layouts are not stored); nothing is optimized or calibrated again, so the
+  // engine computes what the saved one did, bit for bit when oneDNN picks the same CPU ISA.
+  // `backend` ("cpu", "reference"), when not empty, must be the plan's. Errors: not a plan,
+  // truncated, corrupted (checksum), made by a newer int8rt, another backend, malformed payload.
+  static Result<std::unique_ptr<Engine>> deserialize(std::string_view bytes,
+                                                     Logger& logger = default_logger(),
+                                                     std::string_view backend = {});
+  static Result<std::unique_ptr<Engine>> load(const std::string& path,
+                                              Logger& logger = default_logger(),
+                                              std::string_view backend = {});
+
  private:
   std::shared_ptr<const detail::EngineImpl> impl_;
 };
 
 // Activation memory and scratch for one execution at a time. Use one context per thread.
+//
+// Input shapes. A context starts at the engine's input shapes; set_input_shape gives an input a
+// smaller batch (axis 0 from 1 up to the built extent, the other axes as built), as TensorRT's
+// IExecutionContext::setInputShape does. The engine's graph is lowered for each new set of input
+// shapes the first time any context runs it, and kept by the engine for every context (kernels
+// are shared; each context has its own activation memory, sized for the largest shapes it ran).
+// A graph that fixed the batch at build time (e.g. a Reshape to a constant shape) can't take
+// another one: the error names the layer.
 class ExecutionContext {
  public:
   explicit ExecutionContext(std::shared_ptr<const detail::EngineImpl> engine);
@@ -71,9 +109,20 @@ class ExecutionContext {
   ExecutionContext(const ExecutionContext&) = delete;
   ExecutionContext& operator=(const ExecutionContext&) = delete;
 
-  // Runs the network. `inputs[i]` points at the data of engine input i, `outputs[i]` at room for
-  // output i (dense, row-major, of the engine's dtype and shape).
+  // Runs the network at the current input shapes. `inputs[i]` points at the data of engine input
+  // i, `outputs[i]` at room for output i (dense, row-major, of the engine's dtype and the shape
+  // output_shape(i)).
   Status execute(std::span<const void* const> inputs, std::span<void* const> outputs);
+  // Sets axis 0 of every input to `batch` (1 up to the built batch), then runs.
+  Status execute(std::span<const void* const> inputs, std::span<void* const> outputs,
+                 int64_t batch);
+
+  // The shape input `name` runs at from now on: the built shape with axis 0 in [1, built].
+  Status set_input_shape(std::string_view name, const Dims& dims);
+  const Dims& input_shape(int index) const;
+  // The shape of output `index` at the current input shapes (lowers the graph for them when no
+  // context has yet: errors are those execute() would report).
+  Result<Dims> output_shape(int index);
 
  private:
   struct State;

@@ -1,6 +1,11 @@
 #include "int8rt/engine.h"
 
+#include "builder/lower.h"
+#include "core/file_io.h"
+#include "core/log.h"
 #include "runtime/engine_impl.h"
+#include "runtime/input_shapes.h"
+#include "serialize/plan.h"
 
 namespace int8rt {
 
@@ -51,6 +56,50 @@ std::string Engine::backend() const {
 
 std::unique_ptr<ExecutionContext> Engine::create_execution_context() const {
   return std::make_unique<ExecutionContext>(impl_);
+}
+
+Result<std::string> Engine::serialize() const {
+  if (impl_->network == nullptr) {
+    return internal_error("the engine keeps no graph to serialize");
+  }
+  return serialize::write_plan(*impl_->network, impl_->backend);
+}
+
+Status Engine::save(const std::string& path) const {
+  INT8RT_ASSIGN_OR_RETURN(std::string bytes, serialize());
+  return write_file_atomic(path, bytes);
+}
+
+Result<std::unique_ptr<Engine>> Engine::deserialize(std::string_view bytes, Logger& logger,
+                                                    std::string_view backend) {
+  INT8RT_ASSIGN_OR_RETURN(serialize::Plan plan, serialize::read_plan(bytes));
+  const serialize::PlanHeader& header = plan.header;
+  if (!backend.empty() && header.backend != backend) {
+    return invalid_argument("the plan is for backend \"", header.backend, "\", not \"", backend,
+                            "\"");
+  }
+  Backend kind = Backend::kCpu;
+  if (header.backend == to_string(Backend::kReference)) {
+    kind = Backend::kReference;
+  } else if (header.backend != to_string(Backend::kCpu)) {
+    return unsupported("the plan is for backend \"", header.backend, "\", which int8rt ",
+                       serialize::kLibraryVersion, " does not have");
+  }
+  log_info(logger, "plan: format ", plan.header.format_version, ", made by int8rt ",
+           plan.header.library_version, ", backend ", plan.header.backend, ", ",
+           plan.network->num_layers(), " layers");
+  Status consistent = detail::check_graph_shapes(*plan.network);
+  if (!consistent.is_ok()) return parse_error("malformed plan: ", consistent.message());
+  INT8RT_ASSIGN_OR_RETURN(auto impl, detail::lower(*plan.network, kind, logger));
+  return std::make_unique<Engine>(std::move(impl));
+}
+
+Result<std::unique_ptr<Engine>> Engine::load(const std::string& path, Logger& logger,
+                                             std::string_view backend) {
+  INT8RT_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
+  auto engine = deserialize(bytes, logger, backend);
+  if (!engine.is_ok()) return engine.status().with_context(path);
+  return engine;
 }
 
 }  // namespace int8rt

@@ -6,12 +6,20 @@
 // computed by steps live in one per-context arena at offsets planned at build time from their
 // lifetimes (builder/memory_plan.h); constants live in the engine; network inputs are read from
 // the caller's buffers.
+//
+// The engine keeps the graph it was lowered from (`network`: optimized, static shapes, dtypes and
+// precisions final): plan files store it, and contexts running other input shapes lower it again
+// (runtime/input_shapes.h).
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "backends/kernel.h"
+#include "int8rt/builder.h"
 #include "int8rt/engine.h"
 #include "int8rt/network.h"
 
@@ -42,9 +50,18 @@ struct EngineStep {
   std::vector<int> outputs;
 };
 
+// Lowerings of an engine's graph for other input shapes (runtime/input_shapes.h), keyed by the
+// inputs' extents.
+struct ShapeVariants {
+  std::mutex mutex;
+  std::map<std::vector<std::vector<int64_t>>, std::shared_ptr<const EngineImpl>> lowered;
+};
+
 class EngineImpl {
  public:
   std::string backend;
+  Backend backend_kind = Backend::kCpu;
+  std::shared_ptr<const Network> network;  // the graph lowered into `steps`
   std::vector<EngineTensor> tensors;
   std::vector<EngineStep> steps;  // in execution order
   std::vector<int> input_ids;     // engine input i is tensors[input_ids[i]]
@@ -53,6 +70,7 @@ class EngineImpl {
   std::vector<IoTensor> outputs;
   size_t arena_bytes = 0;    // activations of one context (see EngineTensor::arena_offset)
   size_t scratch_bytes = 0;  // the largest Kernel::scratch_bytes()
+  mutable ShapeVariants variants;
 };
 
 }  // namespace int8rt::detail
