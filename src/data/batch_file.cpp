@@ -22,18 +22,13 @@ struct BatchFile {
   int64_t count = 0;  // N
 };
 
-class BatchFileSource final : public LabeledFileSource {
+class BatchFileSource final : public ConcatenatedFileSource<BatchFile> {
  public:
-  BatchFileSource(std::string name, std::vector<BatchFile> files, Dims sample_dims,
-                  std::vector<int64_t> labels)
-      : LabeledFileSource(std::move(name), std::move(sample_dims), std::move(labels)),
-        files_(std::move(files)) {}
-
-  int64_t size() const override { return files_.back().first + files_.back().count; }
+  using ConcatenatedFileSource::ConcatenatedFileSource;
 
   Status read(int64_t index, float* out) override {
     INT8RT_RETURN_IF_ERROR(check_index(index, "samples"));
-    const BatchFile& file = file_holding(files_, index);
+    const BatchFile& file = file_holding(index);
     const size_t bytes = static_cast<size_t>(sample_dims_.volume()) * sizeof(float);
     if (!reader_.read(file.path, kHeaderBytes + static_cast<size_t>(index - file.first) * bytes,
                       out, bytes)) {
@@ -42,10 +37,6 @@ class BatchFileSource final : public LabeledFileSource {
     }
     return Status::ok();
   }
-
- private:
-  std::vector<BatchFile> files_;
-  CachedFileReader reader_;
 };
 
 }  // namespace

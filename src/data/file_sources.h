@@ -1,6 +1,7 @@
 // What the file-backed data sources (image files, .npy folders, batch files) share: a name, one
 // sample shape, labels (one per sample, or none), the range check of read(), and for sources that
-// concatenate several files, finding a sample's file and reading it from a cached stream.
+// concatenate several files, their total size, finding a sample's file and reading it from a
+// cached stream.
 #pragma once
 
 #include <algorithm>
@@ -42,15 +43,6 @@ class LabeledFileSource : public DataSource {
   std::vector<int64_t> labels_;
 };
 
-// The file holding global sample `index`, among files (with a member `first`: the global index of
-// their first sample) in order; `index` must be at least files[0].first.
-template <typename File>
-const File& file_holding(const std::vector<File>& files, int64_t index) {
-  auto it = std::upper_bound(files.begin(), files.end(), index,
-                             [](int64_t i, const File& file) { return i < file.first; });
-  return *(it - 1);
-}
-
 // Reads byte ranges of files, keeping the last file open: sources read consecutive samples of one
 // file.
 class CachedFileReader {
@@ -74,6 +66,30 @@ class CachedFileReader {
  private:
   std::string open_path_;
   std::ifstream stream_;
+};
+
+// A source whose samples are those of several files in order. File has members `first` (the
+// global index of its first sample) and `count` (its samples); `files` is not empty.
+template <typename File>
+class ConcatenatedFileSource : public LabeledFileSource {
+ public:
+  ConcatenatedFileSource(std::string name, std::vector<File> files, Dims sample_dims,
+                         std::vector<int64_t> labels)
+      : LabeledFileSource(std::move(name), std::move(sample_dims), std::move(labels)),
+        files_(std::move(files)) {}
+
+  int64_t size() const override { return files_.back().first + files_.back().count; }
+
+ protected:
+  // The file holding global sample `index` (in [0, size())).
+  const File& file_holding(int64_t index) const {
+    auto it = std::upper_bound(files_.begin(), files_.end(), index,
+                               [](int64_t i, const File& file) { return i < file.first; });
+    return *(it - 1);
+  }
+
+  std::vector<File> files_;
+  CachedFileReader reader_;
 };
 
 }  // namespace int8rt

@@ -21,18 +21,13 @@ struct NpyFile {
   int64_t count = 0;
 };
 
-class NpyFolderSource final : public LabeledFileSource {
+class NpyFolderSource final : public ConcatenatedFileSource<NpyFile> {
  public:
-  NpyFolderSource(std::string name, std::vector<NpyFile> files, Dims sample_dims,
-                  std::vector<int64_t> labels)
-      : LabeledFileSource(std::move(name), std::move(sample_dims), std::move(labels)),
-        files_(std::move(files)) {}
-
-  int64_t size() const override { return files_.back().first + files_.back().count; }
+  using ConcatenatedFileSource::ConcatenatedFileSource;
 
   Status read(int64_t index, float* out) override {
     INT8RT_RETURN_IF_ERROR(check_index(index, "samples"));
-    const NpyFile& file = file_holding(files_, index);
+    const NpyFile& file = file_holding(index);
     const int64_t volume = sample_dims_.volume();
     const size_t item = element_size(file.layout.dtype);
     const size_t bytes = static_cast<size_t>(volume) * item;
@@ -58,8 +53,6 @@ class NpyFolderSource final : public LabeledFileSource {
   }
 
  private:
-  std::vector<NpyFile> files_;
-  CachedFileReader reader_;
   std::vector<unsigned char> raw_;
 };
 
