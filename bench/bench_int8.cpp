@@ -1,0 +1,622 @@
+// bench_int8: int8rt INT8 vs int8rt FP32 vs ONNX Runtime INT8 (QDQ), same machine, same run,
+// same thread count, side by side.
+//
+//   bench_int8 [--batches 1,16] [--iterations 200] [--warmup 20] [--rounds 10] [--threads 2]
+//              [--calibration-samples 500] [--cache-dir DIR] [--fmnist-dir DIR] [--no-ort]
+//              [--no-accuracy] [--layers] [--ort-command CMD] MODEL.onnx...
+//
+// For each model and batch size: build an int8rt FP32 engine and an INT8 engine
+// (BuilderFlag::kInt8, a StreamCalibrator with Entropy2 over `calibration-samples` samples: the
+// first Fashion-MNIST training images for models whose input is [N,1,28,28], else seeded
+// standard-normal tensors of the model's input shape), load MODEL_qdq.onnx (beside MODEL.onnx;
+// bench/models/export_qdq.py writes both) in ONNX Runtime (bench/ort_bench.js over a pipe), warm
+// the three up, then alternate `rounds` blocks of timed runs of each, as bench_fp32 does. Prints
+// median, 90th percentile and best round median of each, the INT8 / FP32 speedup, the int8rt INT8 /
+// ORT INT8 ratio and how many layers of the INT8 engine run in INT8. For Fashion-MNIST models it
+// also prints the t10k accuracy of both int8rt engines.
+#include <omp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "int8rt/int8rt.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::vector<int64_t> batches = {1, 16};
+  int iterations = 200;
+  int warmup = 20;
+  int rounds = 10;
+  int threads = 2;
+  int64_t calibration_samples = 500;
+  int64_t calibration_batch = 50;
+  std::string cache_dir;
+  std::string fmnist_dir = "/usr/share/datasets/fashion-mnist";
+  bool ort = true;
+  bool accuracy = true;
+  bool layers = false;
+  std::string ort_command = "node " INT8RT_BENCH_DIR "/ort_bench.js";
+  std::vector<std::string> models;
+};
+
+struct Stats {
+  double median = 0.0, p90 = 0.0;
+  double best_round = 0.0;  // the lowest of the rounds' medians
+};
+
+double quantile(std::vector<double> times, double q) {
+  if (times.empty()) return 0.0;
+  std::sort(times.begin(), times.end());
+  return times[std::min(times.size() - 1,
+                        static_cast<size_t>(q * static_cast<double>(times.size())))];
+}
+
+Stats stats_of(const std::vector<std::vector<double>>& rounds) {
+  std::vector<double> all;
+  Stats stats;
+  for (const auto& round : rounds) {
+    all.insert(all.end(), round.begin(), round.end());
+    const double median = quantile(round, 0.5);
+    if (!round.empty() && (stats.best_round == 0.0 || median < stats.best_round)) {
+      stats.best_round = median;
+    }
+  }
+  stats.median = quantile(all, 0.5);
+  stats.p90 = quantile(all, 0.9);
+  return stats;
+}
+
+void progress(const std::string& text) {
+  static const bool enabled = isatty(fileno(stderr)) != 0;
+  if (enabled) std::fprintf(stderr, "\r\033[K%s", text.c_str());
+}
+
+// The ONNX Runtime side: a process speaking one JSON line per command (bench/ort_bench.js).
+class OrtServer {
+ public:
+  ~OrtServer() { stop(); }
+
+  bool start(const std::string& command) {
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) return false;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to_child[0], STDIN_FILENO);
+      dup2(from_child[1], STDOUT_FILENO);
+      close(to_child[1]);
+      close(from_child[0]);
+      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      std::perror("bench_int8: cannot run the ONNX Runtime server");
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    in_ = fdopen(to_child[1], "w");
+    out_ = fdopen(from_child[0], "r");
+    return pid_ > 0 && in_ != nullptr && out_ != nullptr;
+  }
+
+  std::optional<std::string> call(const std::string& command, std::string& error) {
+    if (in_ == nullptr) return std::nullopt;
+    std::fprintf(in_, "%s\n", command.c_str());
+    std::fflush(in_);
+    std::string line;
+    int c;
+    while ((c = std::fgetc(out_)) != EOF && c != '\n')
+      line.push_back(static_cast<char>(c));
+    if (line.find("\"ok\":true") == std::string::npos) {
+      error = line.empty() ? "ONNX Runtime process exited" : line;
+      return std::nullopt;
+    }
+    return line;
+  }
+
+  void stop() {
+    if (in_ != nullptr) {
+      std::fprintf(in_, "{\"cmd\":\"quit\"}\n");
+      std::fclose(in_);
+      in_ = nullptr;
+    }
+    if (out_ != nullptr) {
+      std::fclose(out_);
+      out_ = nullptr;
+    }
+    if (pid_ > 0) {
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* in_ = nullptr;
+  FILE* out_ = nullptr;
+};
+
+std::vector<double> parse_times(const std::string& reply) {
+  std::vector<double> times;
+  const size_t open = reply.find('[');
+  const size_t close = reply.find(']', open);
+  if (open == std::string::npos || close == std::string::npos) return times;
+  std::istringstream in(reply.substr(open + 1, close - open - 1));
+  std::string item;
+  while (std::getline(in, item, ','))
+    times.push_back(std::stod(item));
+  return times;
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool is_fmnist_shape(const std::vector<int64_t>& shape) {
+  return shape.size() == 4 && shape[1] == 1 && shape[2] == 28 && shape[3] == 28;
+}
+
+// The calibration samples: Fashion-MNIST training images (the first n, as export_qdq.py uses for
+// PyTorch) for [N,1,28,28] inputs, else standard-normal tensors seeded by sample index.
+int8rt::Result<std::unique_ptr<int8rt::DataSource>> calibration_source(
+    const Options& options, const std::vector<int64_t>& shape) {
+  if (is_fmnist_shape(shape)) {
+    return int8rt::open_data_source(
+        "idx:" + options.fmnist_dir +
+        "/train-images-idx3-ubyte.gz,limit=" + std::to_string(options.calibration_samples));
+  }
+  const std::vector<int64_t> sample(shape.begin() + 1, shape.end());
+  std::unique_ptr<int8rt::DataSource> source = std::make_unique<int8rt::CallbackSource>(
+      "random-normal", options.calibration_samples, int8rt::Dims(sample),
+      [](int64_t index, std::span<float> out) {
+        std::mt19937 rng(static_cast<uint32_t>(1000 + index));
+        std::normal_distribution<float> dist(0.0f, 1.0f);
+        for (float& v : out)
+          v = dist(rng);
+        return int8rt::Status::ok();
+      });
+  return source;
+}
+
+struct LayerCounts {
+  int total = 0, int8 = 0, reformats = 0;
+  std::vector<std::string> fp32;  // the compute layers left in FP32 (not reformats)
+};
+
+class Runner {
+ public:
+  // Builds the engine for [batch, ...]; `calibrator` non-null makes an INT8 build.
+  bool build(const std::string& path, int64_t batch, int8rt::Calibrator* calibrator,
+             bool print_layers, std::string& error) {
+    int8rt::Builder builder(logger_);
+    auto network = builder.create_network();
+    int8rt::OnnxParser parser(*network, logger_);
+    int8rt::Status status = parser.parse_from_file(path);
+    if (!status.is_ok()) {
+      error = status.to_string();
+      return false;
+    }
+    const int8rt::Tensor* input = network->input(0);
+    shape_ = input->dims().extents();
+    shape_[0] = batch;
+    input_name_ = input->name();
+    auto config = builder.create_config();
+    config->set_backend(int8rt::Backend::kCpu);
+    config->set_input_shape(input_name_, int8rt::Dims(shape_));
+    if (calibrator != nullptr) {
+      config->set_flag(int8rt::BuilderFlag::kInt8);
+      config->set_int8_calibrator(calibrator);
+    }
+    auto engine = builder.build(*network, *config);
+    if (!engine.is_ok()) {
+      error = engine.status().to_string();
+      return false;
+    }
+    engine_ = std::move(engine).value();
+    if (print_layers) {
+      std::printf("%s batch %lld, %s engine:\n", path.c_str(), static_cast<long long>(batch),
+                  calibrator != nullptr ? "INT8" : "FP32");
+      for (const auto& layer : engine_->layers()) {
+        std::printf("  %-5s %-12s %-44s %s\n",
+                    layer.precision == int8rt::DataType::kInt8 ? "int8" : "fp32", layer.op.c_str(),
+                    layer.name.c_str(), layer.kernel.c_str());
+      }
+    }
+    context_ = engine_->create_execution_context();
+    std::mt19937 rng(12345);
+    std::uniform_real_distribution<float> dist(0.0f, 1.0f);
+    input_.resize(static_cast<size_t>(engine_->input(0).dims.volume()));
+    for (float& v : input_)
+      v = dist(rng);
+    outputs_.clear();
+    for (int i = 0; i < engine_->num_outputs(); ++i)
+      outputs_.emplace_back(static_cast<size_t>(engine_->output(i).dims.volume()));
+    return true;
+  }
+
+  bool run(int iterations, std::vector<double>* times, std::string& error) {
+    std::vector<const void*> in{input_.data()};
+    std::vector<void*> out;
+    for (auto& o : outputs_)
+      out.push_back(o.data());
+    for (int i = 0; i < iterations; ++i) {
+      const auto start = Clock::now();
+      int8rt::Status status = context_->execute(in, out);
+      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      if (!status.is_ok()) {
+        error = status.to_string();
+        return false;
+      }
+      if (times != nullptr) times->push_back(ms);
+    }
+    return true;
+  }
+
+  LayerCounts layer_counts() const {
+    LayerCounts counts;
+    for (const auto& layer : engine_->layers()) {
+      if (layer.op == "Quantize" || layer.op == "Dequantize") {
+        ++counts.reformats;
+        continue;
+      }
+      ++counts.total;
+      if (layer.precision == int8rt::DataType::kInt8) {
+        ++counts.int8;
+      } else {
+        counts.fp32.push_back(layer.op + " \"" + layer.name + "\"");
+      }
+    }
+    return counts;
+  }
+
+  // Top-1 accuracy over `data` (labelled), in batches of the engine's batch size.
+  std::optional<double> accuracy(int8rt::DataSource& data, std::string& error) {
+    const int64_t batch = shape_[0];
+    const int64_t classes = engine_->output(0).dims.volume() / batch;
+    int8rt::BatchStream stream(data, batch);
+    int8rt::Batch b;
+    int64_t correct = 0, seen = 0;
+    while (true) {
+      auto more = stream.next(b);
+      if (!more.is_ok()) {
+        error = more.status().to_string();
+        return std::nullopt;
+      }
+      if (!more.value()) break;
+      std::vector<const void*> in{b.data.data()};
+      std::vector<void*> out{outputs_[0].data()};
+      int8rt::Status status = context_->execute(in, out);
+      if (!status.is_ok()) {
+        error = status.to_string();
+        return std::nullopt;
+      }
+      for (int64_t i = 0; i < b.count; ++i) {
+        const float* row = outputs_[0].data() + i * classes;
+        correct += (std::max_element(row, row + classes) - row) == b.labels[i] ? 1 : 0;
+      }
+      seen += b.count;
+    }
+    return seen > 0 ? std::optional<double>(100.0 * static_cast<double>(correct) /
+                                            static_cast<double>(seen))
+                    : std::nullopt;
+  }
+
+  const std::vector<int64_t>& shape() const { return shape_; }
+  const std::string& input_name() const { return input_name_; }
+
+ private:
+  int8rt::StderrLogger logger_{int8rt::Logger::Severity::kError};
+  std::unique_ptr<int8rt::Engine> engine_;
+  std::unique_ptr<int8rt::ExecutionContext> context_;
+  std::vector<int64_t> shape_;
+  std::string input_name_;
+  std::vector<float> input_;
+  std::vector<std::vector<float>> outputs_;
+};
+
+struct Row {
+  std::string model;
+  int64_t batch = 0;
+  Stats fp32, int8, ort;
+  bool has_fp32 = false, has_int8 = false, has_ort = false;
+  LayerCounts layers;
+  std::vector<std::string> notes;
+  std::string accuracy;
+};
+
+std::vector<int64_t> parse_list(const std::string& text) {
+  std::vector<int64_t> values;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    values.push_back(std::stoll(item));
+  return values;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: bench_int8 [--batches 1,16] [--iterations N] [--warmup N] [--rounds N]\n"
+               "                  [--threads N] [--calibration-samples N] [--cache-dir DIR]\n"
+               "                  [--fmnist-dir DIR] [--no-ort] [--no-accuracy] [--layers]\n"
+               "                  [--ort-command CMD] MODEL.onnx...\n"
+               "ONNX Runtime runs MODEL_qdq.onnx from the same folder as MODEL.onnx.\n");
+  return 2;
+}
+
+void settle() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+}
+
+std::string qdq_path_of(const std::string& path) {
+  std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + "_qdq.onnx")).string();
+}
+
+// Measures one model at one batch size.
+Row measure(const Options& options, OrtServer* ort, const std::string& path, int64_t batch,
+            bool with_accuracy) {
+  const std::string model = std::filesystem::path(path).stem().string();
+  Row row{model, batch};
+  std::string error;
+  const std::string label = model + " batch " + std::to_string(batch);
+
+  progress(label + ": building FP32");
+  Runner fp32;
+  row.has_fp32 = fp32.build(path, batch, nullptr, options.layers, error);
+  if (!row.has_fp32) {
+    row.notes.push_back("int8rt FP32: " + error);
+    return row;
+  }
+
+  progress(label + ": calibrating and building INT8");
+  Runner int8;
+  auto source = calibration_source(options, fp32.shape());
+  if (!source.is_ok()) {
+    row.notes.push_back("calibration data: " + source.status().to_string());
+  } else {
+    int8rt::StreamCalibratorOptions calib{.algorithm = int8rt::CalibrationAlgorithm::kEntropy2,
+                                          .batch_size = options.calibration_batch};
+    if (!options.cache_dir.empty()) {
+      calib.cache_path = options.cache_dir + "/" + model + ".entropy2." +
+                         std::to_string(options.calibration_samples) + ".cache";
+    }
+    int8rt::StreamCalibrator calibrator(std::move(source).value(), calib);
+    row.has_int8 = int8.build(path, batch, &calibrator, options.layers, error);
+    if (!row.has_int8) {
+      row.notes.push_back("int8rt INT8: " + error);
+    } else {
+      row.layers = int8.layer_counts();
+      if (row.layers.int8 == 0) {
+        row.notes.push_back(
+            "int8rt INT8: the builder made no layer INT8 (INT8 kernels not available in this "
+            "build): the INT8 engine runs FP32");
+      }
+    }
+  }
+
+  const std::string qdq = qdq_path_of(path);
+  if (ort != nullptr && !std::filesystem::exists(qdq)) {
+    row.notes.push_back("ORT INT8: no " + qdq + " (bench/models/export_qdq.py writes it)");
+  } else if (ort != nullptr) {
+    std::ostringstream load;
+    load << "{\"cmd\":\"load\",\"model\":" << json_string(std::filesystem::absolute(qdq).string())
+         << ",\"input\":" << json_string(fp32.input_name()) << ",\"shape\":[";
+    for (size_t d = 0; d < fp32.shape().size(); ++d)
+      load << (d ? "," : "") << fp32.shape()[d];
+    load << "],\"threads\":" << options.threads << "}";
+    row.has_ort =
+        ort->call(load.str(), error).has_value() &&
+        ort->call("{\"cmd\":\"run\",\"iterations\":" + std::to_string(options.warmup) + "}", error)
+            .has_value();
+    if (!row.has_ort) row.notes.push_back("ORT INT8: " + error);
+  }
+
+  if (!fp32.run(options.warmup, nullptr, error)) {
+    row.has_fp32 = false;
+    row.notes.push_back("int8rt FP32: " + error);
+    return row;
+  }
+  if (row.has_int8 && !int8.run(options.warmup, nullptr, error)) {
+    row.has_int8 = false;
+    row.notes.push_back("int8rt INT8: " + error);
+  }
+
+  const int per_round = std::max(1, options.iterations / options.rounds);
+  std::vector<std::vector<double>> t_fp32, t_int8, t_ort;
+  for (int r = 0; r < options.rounds; ++r) {
+    progress(label + ": round " + std::to_string(r + 1) + "/" + std::to_string(options.rounds));
+    settle();
+    t_fp32.emplace_back();
+    if (!fp32.run(per_round, &t_fp32.back(), error)) {
+      row.has_fp32 = false;
+      row.notes.push_back("int8rt FP32: " + error);
+      break;
+    }
+    if (row.has_int8) {
+      settle();
+      t_int8.emplace_back();
+      if (!int8.run(per_round, &t_int8.back(), error)) {
+        row.has_int8 = false;
+        row.notes.push_back("int8rt INT8: " + error);
+      }
+    }
+    if (row.has_ort) {
+      settle();
+      auto reply =
+          ort->call("{\"cmd\":\"run\",\"iterations\":" + std::to_string(per_round) + "}", error);
+      if (!reply) {
+        row.has_ort = false;
+        row.notes.push_back("ORT INT8: " + error);
+      } else {
+        t_ort.push_back(parse_times(*reply));
+      }
+    }
+  }
+  row.fp32 = stats_of(t_fp32);
+  row.int8 = stats_of(t_int8);
+  row.ort = stats_of(t_ort);
+
+  if (with_accuracy && is_fmnist_shape(fp32.shape())) {
+    progress(label + ": t10k accuracy");
+    auto test =
+        int8rt::open_data_source("idx:" + options.fmnist_dir + "/t10k-images-idx3-ubyte.gz," +
+                                 options.fmnist_dir + "/t10k-labels-idx1-ubyte.gz");
+    if (!test.is_ok()) {
+      row.notes.push_back("accuracy: " + test.status().to_string());
+    } else {
+      std::ostringstream text;
+      auto a32 = fp32.accuracy(**test, error);
+      text.setf(std::ios::fixed);
+      text.precision(2);
+      if (a32) text << "t10k top-1: int8rt FP32 " << *a32 << "%";
+      if (row.has_int8) {
+        auto a8 = int8.accuracy(**test, error);
+        if (a8) text << ", int8rt INT8 " << *a8 << "%";
+      }
+      row.accuracy = text.str();
+      if (row.accuracy.empty()) row.notes.push_back("accuracy: " + error);
+    }
+  }
+  return row;
+}
+
+void print_rows(const Options& options, const std::vector<Row>& rows, int timed) {
+  std::printf(
+      "int8rt INT8 and FP32 (Backend::kCpu) vs ONNX Runtime INT8 (QDQ model), %d threads, "
+      "%d timed runs each in %d interleaved rounds, ms per run (p50 / best round median)\n",
+      options.threads, timed, options.rounds);
+  std::printf("%-20s %5s  %19s  %19s  %9s  %19s  %15s  %15s  %s\n", "model", "batch", "int8rt FP32",
+              "int8rt INT8", "INT8 p90", "ORT INT8", "INT8/FP32 spdup", "INT8/ORT ratio",
+              "int8 layers");
+  auto pair = [](bool has, double a, double b) {
+    char text[64];
+    if (has) {
+      std::snprintf(text, sizeof text, "%9.3f /%9.3f", a, b);
+    } else {
+      std::snprintf(text, sizeof text, "%19s", "-");
+    }
+    return std::string(text);
+  };
+  auto ratio = [](bool has, double a, double b, double c, double d) {
+    char text[64];
+    if (has && b > 0 && d > 0) {
+      std::snprintf(text, sizeof text, "%6.2fx / %5.2fx", a / b, c / d);
+    } else {
+      std::snprintf(text, sizeof text, "%15s", "-");
+    }
+    return std::string(text);
+  };
+  for (const Row& row : rows) {
+    char p90[32] = "        -";
+    if (row.has_int8) std::snprintf(p90, sizeof p90, "%9.3f", row.int8.p90);
+    char layers[64] = "-";
+    if (row.has_int8) {
+      std::snprintf(layers, sizeof layers, "%d/%d (+%d Q/DQ)", row.layers.int8, row.layers.total,
+                    row.layers.reformats);
+    }
+    std::printf("%-20s %5lld  %s  %s  %s  %s  %s  %s  %s\n", row.model.c_str(),
+                static_cast<long long>(row.batch),
+                pair(row.has_fp32, row.fp32.median, row.fp32.best_round).c_str(),
+                pair(row.has_int8, row.int8.median, row.int8.best_round).c_str(), p90,
+                pair(row.has_ort, row.ort.median, row.ort.best_round).c_str(),
+                ratio(row.has_int8 && row.has_fp32, row.fp32.median, row.int8.median,
+                      row.fp32.best_round, row.int8.best_round)
+                    .c_str(),
+                ratio(row.has_int8 && row.has_ort, row.int8.median, row.ort.median,
+                      row.int8.best_round, row.ort.best_round)
+                    .c_str(),
+                layers);
+  }
+  for (const Row& row : rows) {
+    const std::string head = row.model + " batch " + std::to_string(row.batch) + ": ";
+    if (!row.accuracy.empty()) std::printf("%s%s\n", head.c_str(), row.accuracy.c_str());
+    if (row.has_int8 && !row.layers.fp32.empty() && row.layers.int8 > 0) {
+      std::printf("%sFP32 in the INT8 engine:", head.c_str());
+      for (const auto& name : row.layers.fp32)
+        std::printf(" %s", name.c_str());
+      std::printf("\n");
+    }
+    for (const auto& note : row.notes)
+      std::printf("%s%s\n", head.c_str(), note.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (const char* dir = std::getenv("INT8RT_FMNIST_DIR")) options.fmnist_dir = dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--batches") {
+      options.batches = parse_list(next());
+    } else if (arg == "--iterations") {
+      options.iterations = std::stoi(next());
+    } else if (arg == "--warmup") {
+      options.warmup = std::stoi(next());
+    } else if (arg == "--rounds") {
+      options.rounds = std::max(1, std::stoi(next()));
+    } else if (arg == "--threads") {
+      options.threads = std::stoi(next());
+    } else if (arg == "--calibration-samples") {
+      options.calibration_samples = std::stoll(next());
+    } else if (arg == "--cache-dir") {
+      options.cache_dir = next();
+    } else if (arg == "--fmnist-dir") {
+      options.fmnist_dir = next();
+    } else if (arg == "--no-ort") {
+      options.ort = false;
+    } else if (arg == "--no-accuracy") {
+      options.accuracy = false;
+    } else if (arg == "--layers") {
+      options.layers = true;
+    } else if (arg == "--ort-command") {
+      options.ort_command = next();
+    } else if (arg == "-h" || arg == "--help" || arg.rfind("--", 0) == 0) {
+      return usage();
+    } else {
+      options.models.push_back(arg);
+    }
+  }
+  if (options.models.empty() || options.batches.empty() || options.iterations <= 0 ||
+      options.calibration_samples <= 0) {
+    return usage();
+  }
+  options.calibration_batch = std::min<int64_t>(50, options.calibration_samples);
+  omp_set_num_threads(options.threads);
+
+  OrtServer ort;
+  if (options.ort && !ort.start(options.ort_command)) {
+    std::fprintf(stderr, "bench_int8: cannot start ONNX Runtime; use --no-ort\n");
+    return 1;
+  }
+  std::vector<Row> rows;
+  const int64_t largest = *std::max_element(options.batches.begin(), options.batches.end());
+  for (const std::string& path : options.models) {
+    for (int64_t batch : options.batches) {
+      rows.push_back(measure(options, options.ort ? &ort : nullptr, path, batch,
+                             options.accuracy && batch == largest));
+    }
+  }
+  progress("");
+  ort.stop();
+  print_rows(options, rows, std::max(1, options.iterations / options.rounds) * options.rounds);
+  return 0;
+}
