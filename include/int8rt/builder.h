@@ -105,6 +105,9 @@ class Builder {
   Logger& logger() const { return *logger_; }
 
  private:
+  Result<CalibrationReport> calibrate_network(const Network& network,
+                                              const BuilderConfig& config) const;
+
   Logger* logger_;
 };
 

@@ -28,6 +28,9 @@ class OnnxParser {
   Status parse(const void* data, size_t size, std::string_view source = "<memory>");
 
  private:
+  Status parse_file(const std::string& path);
+  Status parse_model(const void* data, size_t size, std::string_view source);
+
   Network* network_;
   Logger* logger_;
 };

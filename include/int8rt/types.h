@@ -41,9 +41,16 @@ class Dims {
   const std::vector<int64_t>& extents() const { return d_; }
   std::vector<int64_t>& extents() { return d_; }
 
+  // The largest element count int8rt accepts for one tensor (2^40): shapes from files are checked
+  // against it before anything is allocated or multiplied further.
+  static constexpr int64_t kMaxVolume = int64_t{1} << 40;
+
   bool is_static() const;
-  // Product of all extents; 1 for a scalar. Only meaningful when is_static().
+  // Product of all extents; 1 for a scalar. Only meaningful when checked_volume() succeeds.
   int64_t volume() const;
+  // The product, or an error when an extent is dynamic or the product exceeds kMaxVolume (checked
+  // before each multiplication, so it never overflows).
+  Result<int64_t> checked_volume() const;
 
   // "1x3x224x224"; dynamic axes print as "?"; a scalar is "()".
   std::string to_string() const;

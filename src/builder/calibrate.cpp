@@ -9,6 +9,7 @@
 #include "calib/fingerprint.h"
 #include "calib/histogram.h"
 #include "calib/thresholds.h"
+#include "core/guard.h"
 #include "core/log.h"
 #include "int8rt/builder.h"
 #include "passes/passes.h"
@@ -200,6 +201,11 @@ Result<Collected> collect(const Builder& builder, const Network& network,
 
 Result<CalibrationReport> Builder::calibrate(const Network& network,
                                              const BuilderConfig& config) const {
+  return catch_exceptions("calibrate", [&] { return calibrate_network(network, config); });
+}
+
+Result<CalibrationReport> Builder::calibrate_network(const Network& network,
+                                                     const BuilderConfig& config) const {
   Logger& logger = *logger_;
   Calibrator* calibrator = config.int8_calibrator();
   CalibrationReport report;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
 
 namespace int8rt {
 
@@ -55,6 +56,18 @@ int64_t Dims::volume() const {
   return volume;
 }
 
+Result<int64_t> Dims::checked_volume() const {
+  int64_t volume = 1;
+  for (int64_t extent : d_) {
+    if (extent < 0) return invalid_argument("shape ", to_string(), " is not static");
+    if (extent != 0 && volume > kMaxVolume / extent) {
+      return invalid_argument("shape ", to_string(), " has more than 2^40 elements");
+    }
+    volume *= extent;
+  }
+  return volume;
+}
+
 std::string Dims::to_string() const {
   if (d_.empty()) return "()";
   std::string text;
@@ -86,6 +99,11 @@ Result<Dims> Dims::parse(std::string_view text) {
 
 Weights::Weights(DataType type, Dims dims, const void* bytes)
     : dtype_(type), dims_(std::move(dims)) {
+  // Shapes are checked where they enter (importer, shape inference, add_input); one that slipped
+  // through is a bug, reported by the API entry points as an internal error.
+  if (!dims_.checked_volume().is_ok()) {
+    throw std::length_error("Weights: shape " + dims_.to_string() + " is not allocatable");
+  }
   size_t size = byte_size();
   bytes_ = std::shared_ptr<std::byte[]>(new std::byte[size == 0 ? 1 : size]);
   if (size > 0 && bytes != nullptr) std::memcpy(bytes_.get(), bytes, size);

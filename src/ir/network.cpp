@@ -64,6 +64,18 @@ Result<Tensor*> Network::add_input(std::string name, DataType type, Dims dims,
     return invalid_argument("input \"", name, "\": ", dim_names.size(), " dim names for rank ",
                             dims.rank());
   }
+  Dims fixed = dims;  // dynamic axes count as 1 for the size check
+  for (int64_t& extent : fixed.extents())
+    extent = extent == Dims::kDynamic ? 1 : extent;
+  for (int64_t extent : dims.extents()) {
+    if (extent < 0 && extent != Dims::kDynamic) {
+      return invalid_argument("input \"", name, "\": extent ", extent, " in shape ",
+                              dims.to_string(), " is negative");
+    }
+  }
+  if (auto volume = fixed.checked_volume(); !volume.is_ok()) {
+    return invalid_argument("input \"", name, "\": ", volume.status().message());
+  }
   INT8RT_ASSIGN_OR_RETURN(Tensor * tensor, new_tensor(std::move(name)));
   tensor->dtype_ = type;
   tensor->dims_ = std::move(dims);

@@ -14,6 +14,8 @@
 
 #include "onnx/import_graph.h"
 
+#include "core/guard.h"
+
 namespace int8rt {
 
 namespace {
@@ -60,6 +62,10 @@ Status merge_into(Network& from, Network& to) {
 }  // namespace
 
 Status OnnxParser::parse_from_file(const std::string& path) {
+  return catch_exceptions(path, [&] { return parse_file(path); });
+}
+
+Status OnnxParser::parse_file(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code error;
   fs::file_status status = fs::status(path, error);
@@ -88,6 +94,10 @@ Status OnnxParser::parse_from_file(const std::string& path) {
 }
 
 Status OnnxParser::parse(const void* data, size_t size, std::string_view source) {
+  return catch_exceptions(source, [&] { return parse_model(data, size, source); });
+}
+
+Status OnnxParser::parse_model(const void* data, size_t size, std::string_view source) {
   if (size == 0) return parse_error(source, ": empty file, not an ONNX model");
   if (size > static_cast<size_t>(INT_MAX)) {
     return unsupported(source, ": ", size, " bytes is past protobuf's 2 GiB limit");

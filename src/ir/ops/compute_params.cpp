@@ -9,6 +9,10 @@
 namespace int8rt::ir {
 
 namespace {
+// Window parameters beyond this are refused, so that (kernel - 1) * dilation, in + pads and
+// stride * (in - 1) cannot overflow.
+constexpr int64_t kMaxWindowParameter = int64_t{1} << 31;
+
 Status check_vector(const Layer& layer, const char* what, std::vector<int64_t>& values, size_t size,
                     int64_t fill, int64_t min) {
   if (values.empty()) values.assign(size, fill);
@@ -17,9 +21,11 @@ Status check_vector(const Layer& layer, const char* what, std::vector<int64_t>& 
                             " entries, expected ", size);
   }
   for (size_t i = 0; i < size; ++i) {
-    if (values[i] < min) {
+    if (values[i] < std::max(min, -kMaxWindowParameter) || values[i] > kMaxWindowParameter) {
       return invalid_argument(describe(layer), ": ", what, "[", i, "] is ", values[i],
-                              ", expected >= ", min);
+                              ", expected ", min == INT64_MIN ? "at most 2^31 in magnitude" : ">= ",
+                              min == INT64_MIN ? std::string() : std::to_string(min),
+                              min == INT64_MIN ? "" : " and <= 2^31");
     }
   }
   return Status::ok();

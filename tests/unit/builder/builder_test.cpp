@@ -89,6 +89,29 @@ TEST(Builder, ExecuteChecksItsArguments) {
   EXPECT_TRUE(context->execute(inputs, outputs).is_ok());
 }
 
+// A shape computed from a file's values that no machine could hold is an error naming the layer,
+// found before anything is allocated for it (not a crash or an overflowed allocation).
+TEST(Builder, AbsurdComputedShapesAreRefused) {
+  Builder builder;
+  auto net = builder.create_network();
+  std::vector<int64_t> shape = {int64_t{1} << 62};
+  Tensor* dims =
+      net->add_constant("dims", Weights::from_vector(DataType::kInt64, Dims{1}, shape)).value();
+  Layer* fill =
+      net->add_layer(OpType::kConstantOfShape, "fill", {dims}, ConstantOfShapeAttrs{}, {"y"})
+          .value();
+  ASSERT_TRUE(net->mark_output(fill->output(0)).is_ok());
+  auto engine = builder.build(*net, *builder.create_config());
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_NE(engine.status().message().find("\"fill\""), std::string::npos)
+      << engine.status().message();
+  EXPECT_NE(engine.status().message().find("2^40"), std::string::npos);
+
+  auto input = net->add_input("huge", DataType::kFloat, Dims{int64_t{1} << 30, int64_t{1} << 30});
+  ASSERT_FALSE(input.is_ok());
+  EXPECT_NE(input.status().message().find("\"huge\""), std::string::npos);
+}
+
 TEST(Builder, NetworkWithoutOutputsIsAnError) {
   Builder builder;
   auto net = builder.create_network();

@@ -19,6 +19,15 @@ TEST(Dims, ParseAndPrint) {
   }
 }
 
+TEST(Dims, CheckedVolumeRefusesOverflowAndDynamicAxes) {
+  EXPECT_EQ((Dims{2, 3, 4}).checked_volume().value(), 24);
+  EXPECT_EQ((Dims{0, int64_t{1} << 62}).checked_volume().value(), 0);
+  EXPECT_FALSE((Dims{int64_t{1} << 21, int64_t{1} << 20}).checked_volume().is_ok());
+  EXPECT_FALSE((Dims{int64_t{1} << 62, int64_t{1} << 62}).checked_volume().is_ok());  // wraps
+  EXPECT_FALSE((Dims{Dims::kDynamic, 3}).checked_volume().is_ok());
+  EXPECT_TRUE((Dims{int64_t{1} << 20, int64_t{1} << 20}).checked_volume().is_ok());  // 2^40
+}
+
 TEST(Weights, CopiesAndConverts) {
   std::vector<int64_t> values = {3, -1, 7};
   Weights w = Weights::from_vector(DataType::kInt64, Dims{3}, values);

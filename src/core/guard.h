@@ -1,0 +1,28 @@
+// Turns exceptions (std::bad_alloc, std::length_error from the standard library, ...) into a
+// Status at the public API's entry points: no exception crosses the API.
+#pragma once
+
+#include <exception>
+#include <new>
+#include <string_view>
+
+#include "int8rt/status.h"
+
+namespace int8rt {
+
+// Runs fn() (returning a Status or Result<T>) and converts any exception it throws into an
+// internal error naming `where`.
+template <typename Fn>
+auto catch_exceptions(std::string_view where, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return internal_error(where, ": out of memory");
+  } catch (const std::exception& e) {
+    return internal_error(where, ": ", e.what());
+  } catch (...) {
+    return internal_error(where, ": unknown exception");
+  }
+}
+
+}  // namespace int8rt
