@@ -213,8 +213,8 @@ Status assign_int8(Network& net, const BuilderConfig& config, Logger& logger) {
   INT8RT_ASSIGN_OR_RETURN(passes::ReformatCounts reformats,
                           passes::insert_reformats(net, assignment, logger));
   log_info(logger, "precision: ", assignment.num_int8, " layers int8, ", assignment.num_float,
-           " float32, ", reformats.quantize + reformats.dequantize, " reformats (",
-           reformats.quantize, " Quantize, ", reformats.dequantize, " Dequantize)");
+           " float32; reformats: ", reformats.quantize, " Quantize, ", reformats.dequantize,
+           " Dequantize");
   return Status::ok();
 }
 

@@ -55,7 +55,10 @@ TEST(Int8Build, LayersWithoutInt8KernelsRunFloat32AndSaySo) {
       << logger.dump();
   EXPECT_EQ(logger.find(kInfo, "Softmax \"prob\": float32 (no INT8 kernel)").size(), 1u)
       << logger.dump();
-  EXPECT_EQ(logger.find(kInfo, "precision: 0 layers int8, 2 float32, 0 reformats").size(), 1u)
+  EXPECT_EQ(
+      logger.find(kInfo, "precision: 0 layers int8, 2 float32; reformats: 0 Quantize, 0 Dequantize")
+          .size(),
+      1u)
       << logger.dump();
 
   // The same numbers as a float32 build.
@@ -177,7 +180,9 @@ TEST(Int8Build, FloatRequestOnAFusedAwayLayerKeepsTheFusedLayerFloat) {
 // ------------------------------------------------------------------ end to end, INT8 kernels
 
 // x [1,2,5,5] -> Conv 3x3 (3 channels, bias) -> Relu -> r [1,3,3,3] -> Flatten -> f [1,27]
-//   -> Gemm (B [27,4], C [4]) -> logits (output). Built INT8 with ranges from the float32 values.
+//   -> Gemm (B [27,4], C [4]) -> logits (output); r is an output too. Built INT8 with ranges from
+// the float32 values: a Quantize for x, INT8 Conv+Relu, Flatten and Gemm (writing float32 logits),
+// and a Dequantize giving the float32 output r.
 struct SmallConvNet {
   std::vector<float> x, w, b, fc_w, fc_b;
   static constexpr int kCin = 2, kCout = 3, kSize = 5, kOut = 3, kK = 3, kFlat = 27, kClasses = 4;
@@ -243,6 +248,7 @@ struct SmallConvNet {
     net->add_layer(OpType::kGemm, "fc", {net->find_tensor("f"), fw, fb}, GemmAttrs{}, {"logits"})
         .value();
     EXPECT_TRUE(net->mark_output(net->find_tensor("logits")).is_ok());
+    EXPECT_TRUE(net->mark_output(net->find_tensor("r")).is_ok());
     EXPECT_TRUE(net->find_tensor("x")->set_dynamic_range(-1.0f, 1.0f).is_ok());
     EXPECT_TRUE(net->find_tensor("r")->set_dynamic_range(0.0f, r_amax).is_ok());
     return net;
@@ -275,10 +281,22 @@ TEST(Int8Build, SmallConvNetIsCloseToFloat32) {
   }
   ASSERT_TRUE(engine.is_ok()) << engine.status().to_string() << "\n" << logger.dump();
   for (const char* line :
-       {"Conv \"conv1+relu1\": int8", "Flatten \"flat\": int8", "Gemm \"fc\": int8"}) {
+       {"Conv \"conv1+relu1\": int8", "Flatten \"flat\": int8", "Gemm \"fc\": int8",
+        "precision: 3 layers int8, 0 float32; reformats: 1 Quantize, 1 Dequantize"}) {
     EXPECT_EQ(logger.find(kInfo, line).size(), 1u) << line << "\n" << logger.dump();
   }
-  const std::vector<float> actual = run(**engine, model.x);
+  ASSERT_EQ((*engine)->num_outputs(), 2);
+  EXPECT_EQ((*engine)->output(0).name, "logits");
+  EXPECT_EQ((*engine)->output(1).name, "r");
+  EXPECT_EQ((*engine)->output(1).dtype, DataType::kFloat);
+  std::vector<float> actual(SmallConvNet::kClasses), actual_r(r.size());
+  {
+    auto context = (*engine)->create_execution_context();
+    const void* inputs[] = {model.x.data()};
+    void* outputs[] = {actual.data(), actual_r.data()};
+    Status status = context->execute(inputs, outputs);
+    ASSERT_TRUE(status.is_ok()) << status.to_string();
+  }
 
   // Two tolerances from the scales. The worst case (every rounding error at half a step, all of
   // the same sign) always holds:
@@ -307,6 +325,13 @@ TEST(Int8Build, SmallConvNetIsCloseToFloat32) {
   }
   std::string config_text = "SmallConvNet seed " + std::to_string(seed) + ", r amax " +
                             std::to_string(r_amax) + ", e_r " + std::to_string(e_r);
+  for (size_t i = 0; i < r.size(); ++i) {
+    const float error = std::fabs(actual_r[i] - r[i]);
+    EXPECT_LE(error, e_r) << config_text << ": r[" << i << "] = " << actual_r[i] << ", float32 "
+                          << r[i];
+    EXPECT_LE(error, 6.0f * std::sqrt(var_r) + 1e-5f)
+        << config_text << ": r[" << i << "] = " << actual_r[i] << ", float32 " << r[i];
+  }
   float max_error = 0.0f;
   ASSERT_EQ(actual.size(), expected.size());
   for (int n = 0; n < SmallConvNet::kClasses; ++n) {
