@@ -194,8 +194,18 @@ int8rt::Result<std::unique_ptr<int8rt::DataSource>> calibration_source(
   return source;
 }
 
+// Whether a layer of an engine runs INT8: its reported precision, else its kernel's name (INT8
+// reference kernels are "reference.int8.*"; oneDNN names the ISA it picked, and only its integer
+// kernels report the VNNI or AMX ISAs here, since int8rt builds no bf16 primitives).
+bool runs_int8(const int8rt::LayerInfo& layer) {
+  if (layer.precision == int8rt::DataType::kInt8) return true;
+  const std::string& k = layer.kernel;
+  return k.find("int8") != std::string::npos || k.find("vnni") != std::string::npos ||
+         k.find("amx") != std::string::npos;
+}
+
 struct LayerCounts {
-  int total = 0, int8 = 0, reformats = 0;
+  int total = 0, int8 = 0, reformats = 0, reorders = 0;
   std::vector<std::string> fp32;  // the compute layers left in FP32 (not reformats)
 };
 
@@ -233,8 +243,7 @@ class Runner {
       std::printf("%s batch %lld, %s engine:\n", path.c_str(), static_cast<long long>(batch),
                   calibrator != nullptr ? "INT8" : "FP32");
       for (const auto& layer : engine_->layers()) {
-        std::printf("  %-5s %-12s %-44s %s\n",
-                    layer.precision == int8rt::DataType::kInt8 ? "int8" : "fp32", layer.op.c_str(),
+        std::printf("  %-5s %-12s %-44s %s\n", runs_int8(layer) ? "int8" : "fp32", layer.op.c_str(),
                     layer.name.c_str(), layer.kernel.c_str());
       }
     }
@@ -275,8 +284,12 @@ class Runner {
         ++counts.reformats;
         continue;
       }
+      if (layer.op == "Reorder") {
+        ++counts.reorders;
+        continue;
+      }
       ++counts.total;
-      if (layer.precision == int8rt::DataType::kInt8) {
+      if (runs_int8(layer)) {
         ++counts.int8;
       } else {
         counts.fp32.push_back(layer.op + " \"" + layer.name + "\"");
@@ -527,8 +540,8 @@ void print_rows(const Options& options, const std::vector<Row>& rows, int timed)
     if (row.has_int8) std::snprintf(p90, sizeof p90, "%9.3f", row.int8.p90);
     char layers[64] = "-";
     if (row.has_int8) {
-      std::snprintf(layers, sizeof layers, "%d/%d (+%d Q/DQ)", row.layers.int8, row.layers.total,
-                    row.layers.reformats);
+      std::snprintf(layers, sizeof layers, "%d/%d, %d Q/DQ, %d reorders", row.layers.int8,
+                    row.layers.total, row.layers.reformats, row.layers.reorders);
     }
     std::printf("%-20s %5lld  %s  %s  %s  %s  %s  %s  %s\n", row.model.c_str(),
                 static_cast<long long>(row.batch),
