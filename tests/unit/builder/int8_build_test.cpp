@@ -262,7 +262,7 @@ float max_abs(const float* v, size_t n) {
   return m;
 }
 
-TEST(Int8Build, SmallConvNetIsCloseToFloat32) {
+void expect_small_conv_net_close_to_float32(Backend backend) {
   const uint32_t seed = 2024;
   const SmallConvNet model(seed);
   const std::vector<float> r = model.relu_conv();
@@ -273,12 +273,9 @@ TEST(Int8Build, SmallConvNetIsCloseToFloat32) {
   CapturingLogger logger;
   Builder builder(logger);
   BuilderConfig config;
-  config.set_backend(Backend::kReference);
+  config.set_backend(backend);
   config.set_flag(BuilderFlag::kInt8);
   auto engine = builder.build(*net, config);
-  if (!logger.find(kInfo, "Conv \"conv1+relu1\": float32 (no INT8 kernel)").empty()) {
-    GTEST_SKIP() << "the reference backend has no INT8 Conv kernel yet";
-  }
   ASSERT_TRUE(engine.is_ok()) << engine.status().to_string() << "\n" << logger.dump();
   for (const char* line :
        {"Conv \"conv1+relu1\": int8", "Flatten \"flat\": int8", "Gemm \"fc\": int8",
@@ -323,8 +320,9 @@ TEST(Int8Build, SmallConvNetIsCloseToFloat32) {
     // Σ x² <= taps (|x| <= 1).
     var_r = std::max(var_r, (sum_w2 * s_x * s_x + taps * s_w * s_w + s_r * s_r) / 12.0f);
   }
-  std::string config_text = "SmallConvNet seed " + std::to_string(seed) + ", r amax " +
-                            std::to_string(r_amax) + ", e_r " + std::to_string(e_r);
+  std::string config_text = "SmallConvNet on " + std::string(to_string(backend)) + ", seed " +
+                            std::to_string(seed) + ", r amax " + std::to_string(r_amax) + ", e_r " +
+                            std::to_string(e_r);
   for (size_t i = 0; i < r.size(); ++i) {
     const float error = std::fabs(actual_r[i] - r[i]);
     EXPECT_LE(error, e_r) << config_text << ": r[" << i << "] = " << actual_r[i] << ", float32 "
@@ -356,6 +354,14 @@ TEST(Int8Build, SmallConvNetIsCloseToFloat32) {
   }
   // The INT8 path ran: rounding to 8 bits leaves a visible difference.
   EXPECT_GT(max_error, 0.0f) << config_text;
+}
+
+TEST(Int8Build, SmallConvNetIsCloseToFloat32OnReference) {
+  expect_small_conv_net_close_to_float32(Backend::kReference);
+}
+
+TEST(Int8Build, SmallConvNetIsCloseToFloat32OnCpu) {
+  expect_small_conv_net_close_to_float32(Backend::kCpu);
 }
 
 // ------------------------------------------------------------------ layer-precision files
