@@ -84,7 +84,10 @@ Result<KernelPtr> make_int8_max_pool(const Layer& layer) {
       for (int64_t od = 0; od < g.out[0]; ++od) {
         for (int64_t oh = 0; oh < g.out[1]; ++oh) {
           for (int64_t ow = 0; ow < g.out[2]; ++ow, ++i) {
-            int best = -128;  // below every produced value; shape inference forbids empty windows
+            // Int8 values are >= -127, so starting there changes nothing for a window with an
+            // input position (shape inference forbids windows of padding only) and never gives
+            // -128.
+            int best = -127;
             visit_window(g, {od, oh, ow}, [&](int64_t p, bool inside) {
               if (inside) best = std::max(best, static_cast<int>(xp[p]));
             });
