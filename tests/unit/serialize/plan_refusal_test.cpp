@@ -1,0 +1,259 @@
+// Plan files: the header layout, and every way a damaged or foreign file is refused (never a
+// crash): wrong magic, truncation, flipped bytes, newer format, other backend, malformed payload.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <regex>
+
+#include "int8rt/builder.h"
+#include "testing/testing.h"
+
+namespace int8rt {
+namespace {
+
+// x [2,3,6,6] -> Conv 3x3 pad 1 (+bias) -> Relu -> MaxPool 2x2 -> Flatten -> Gemm -> Softmax.
+std::unique_ptr<Engine> small_engine(Backend backend = Backend::kCpu) {
+  Builder builder;
+  auto net = builder.create_network();
+  net->set_name("small");
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-0.5f, 0.5f);
+  auto random = [&](Dims dims) {
+    std::vector<float> values(static_cast<size_t>(dims.volume()));
+    for (float& v : values)
+      v = dist(rng);
+    return Weights::from_vector(DataType::kFloat, dims, values);
+  };
+  Tensor* x =
+      net->add_input("x", DataType::kFloat, Dims{2, 3, 6, 6}, {"batch", "", "", ""}).value();
+  Tensor* w = net->add_constant("w", random(Dims{4, 3, 3, 3})).value();
+  Tensor* b = net->add_constant("b", random(Dims{4})).value();
+  ConvAttrs conv;
+  conv.pads = {1, 1, 1, 1};
+  Tensor* y = net->add_layer(OpType::kConv, "conv", {x, w, b}, conv, {"y"}).value()->output(0);
+  Tensor* r = net->add_layer(OpType::kRelu, "relu", {y}, NoAttrs{}, {"r"}).value()->output(0);
+  PoolAttrs pool;
+  pool.kernel_shape = {2, 2};
+  pool.strides = {2, 2};
+  Tensor* p = net->add_layer(OpType::kMaxPool, "pool", {r}, pool, {"p"}).value()->output(0);
+  Tensor* f =
+      net->add_layer(OpType::kFlatten, "flat", {p}, FlattenAttrs{}, {"f"}).value()->output(0);
+  Tensor* g_w = net->add_constant("gw", random(Dims{36, 5})).value();
+  Tensor* g = net->add_layer(OpType::kGemm, "fc", {f, g_w}, GemmAttrs{}, {"g"}).value()->output(0);
+  Tensor* s =
+      net->add_layer(OpType::kSoftmax, "prob", {g}, SoftmaxAttrs{}, {"prob"}).value()->output(0);
+  EXPECT_TRUE(net->mark_output(s).is_ok());
+  auto config = builder.create_config();
+  config->set_backend(backend);
+  auto engine = builder.build(*net, *config);
+  EXPECT_TRUE(engine.is_ok()) << engine.status().to_string();
+  return std::move(engine).value();
+}
+
+uint32_t read_u32(const std::string& bytes, size_t at) {
+  uint32_t v = 0;
+  std::memcpy(&v, bytes.data() + at, 4);
+  return v;
+}
+uint64_t read_u64(const std::string& bytes, size_t at) {
+  uint64_t v = 0;
+  std::memcpy(&v, bytes.data() + at, 8);
+  return v;
+}
+
+// The header as docs/engine-format.md lays it out, read independently of the library.
+struct Header {
+  size_t version_at = 8, payload_size_at = 0, checksum_at = 0, payload_at = 0;
+  std::string library_version, backend;
+};
+
+Header parse_header(const std::string& bytes) {
+  Header h;
+  size_t at = 12;
+  const uint32_t version_size = read_u32(bytes, at);
+  h.library_version = bytes.substr(at + 4, version_size);
+  at += 4 + version_size;
+  const uint32_t backend_size = read_u32(bytes, at);
+  h.backend = bytes.substr(at + 4, backend_size);
+  at += 4 + backend_size;
+  h.payload_size_at = at;
+  h.checksum_at = at + 8;
+  h.payload_at = at + 16;
+  return h;
+}
+
+// FNV-1a 64 (offset basis 14695981039346656037, prime 1099511628211) of the header before the
+// checksum, then of the payload.
+uint64_t fnv1a(const std::string& bytes, const Header& h) {
+  uint64_t hash = 14695981039346656037ull;
+  auto add = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      hash ^= static_cast<unsigned char>(bytes[i]);
+      hash *= 1099511628211ull;
+    }
+  };
+  add(0, h.checksum_at);
+  add(h.payload_at, bytes.size());
+  return hash;
+}
+
+void reseal(std::string& bytes) {
+  const Header h = parse_header(bytes);
+  const uint64_t sum = fnv1a(bytes, h);
+  std::memcpy(bytes.data() + h.checksum_at, &sum, 8);
+}
+
+std::string plan_of(const Engine& engine) {
+  auto bytes = engine.serialize();
+  EXPECT_TRUE(bytes.is_ok()) << bytes.status().to_string();
+  return bytes.is_ok() ? *bytes : std::string();
+}
+
+bool contains(const Status& status, const std::string& text) {
+  return status.message().find(text) != std::string::npos;
+}
+
+TEST(PlanFormat, HeaderIsAsDocumented) {
+  const std::string bytes = plan_of(*small_engine());
+  ASSERT_GT(bytes.size(), 40u);
+  EXPECT_EQ(bytes.substr(0, 8), "I8RTPLAN");
+  EXPECT_EQ(read_u32(bytes, 8), 1u) << "format version";
+  const Header h = parse_header(bytes);
+  // The version recorded is the project's: project(int8rt VERSION x.y.z) in CMakeLists.txt.
+  std::ifstream cmake(testing::source_path("CMakeLists.txt"));
+  std::string text((std::istreambuf_iterator<char>(cmake)), std::istreambuf_iterator<char>());
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(text, match, std::regex(R"(project\(int8rt VERSION ([0-9.]+))")));
+  EXPECT_EQ(h.library_version, match[1].str());
+  EXPECT_EQ(h.backend, "cpu");
+  EXPECT_EQ(read_u64(bytes, h.payload_size_at), bytes.size() - h.payload_at);
+  EXPECT_EQ(read_u64(bytes, h.checksum_at), fnv1a(bytes, h));
+  // The payload starts with the network name.
+  EXPECT_EQ(read_u32(bytes, h.payload_at), 5u);
+  EXPECT_EQ(bytes.substr(h.payload_at + 4, 5), "small");
+}
+
+TEST(PlanFormat, DeserializeRefusesOtherFiles) {
+  std::ifstream onnx(testing::source_path("models/lenet5_mnist.onnx"), std::ios::binary);
+  const std::string model((std::istreambuf_iterator<char>(onnx)), std::istreambuf_iterator<char>());
+  for (const std::string& bytes : {model, std::string("I8RTPLAX and more bytes than a header"),
+                                   std::string("hello"), std::string(100, '\0')}) {
+    auto engine = Engine::deserialize(bytes);
+    ASSERT_FALSE(engine.is_ok()) << bytes.substr(0, 16);
+    EXPECT_TRUE(contains(engine.status(), "not an int8rt plan file"))
+        << engine.status().to_string();
+  }
+}
+
+TEST(PlanFormat, EveryTruncationIsRefused) {
+  const std::string bytes = plan_of(*small_engine());
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    auto engine = Engine::deserialize(std::string_view(bytes).substr(0, size));
+    ASSERT_FALSE(engine.is_ok()) << "truncated to " << size << " of " << bytes.size();
+    EXPECT_EQ(engine.status().code(), StatusCode::kParseError) << size;
+    EXPECT_TRUE(contains(engine.status(), "truncated"))
+        << size << ": " << engine.status().to_string();
+  }
+  std::string longer = bytes + "x";
+  auto engine = Engine::deserialize(longer);
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_TRUE(contains(engine.status(), "corrupted")) << engine.status().to_string();
+}
+
+TEST(PlanFormat, EveryFlippedByteIsRefused) {
+  const std::string bytes = plan_of(*small_engine());
+  const Header h = parse_header(bytes);
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    for (unsigned char mask : {0x01, 0x80}) {
+      std::string damaged = bytes;
+      damaged[at] = static_cast<char>(damaged[at] ^ mask);
+      auto engine = Engine::deserialize(damaged);
+      ASSERT_FALSE(engine.is_ok()) << "byte " << at << " ^ " << int{mask};
+      if (at < 8) {
+        EXPECT_TRUE(contains(engine.status(), "not an int8rt plan file")) << at;
+      } else if (at >= h.checksum_at) {
+        EXPECT_TRUE(contains(engine.status(), "corrupted plan file: checksum mismatch"))
+            << at << ": " << engine.status().to_string();
+      }
+    }
+  }
+}
+
+TEST(PlanFormat, NewerFormatIsRefusedWithBothVersions) {
+  std::string bytes = plan_of(*small_engine());
+  const uint32_t newer = read_u32(bytes, 8) + 1;
+  std::memcpy(bytes.data() + 8, &newer, 4);
+  reseal(bytes);
+  auto engine = Engine::deserialize(bytes);
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_EQ(engine.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(contains(engine.status(), "made by a newer int8rt: format 2"))
+      << engine.status().to_string();
+  EXPECT_TRUE(contains(engine.status(), "reads up to 1")) << engine.status().to_string();
+}
+
+TEST(PlanFormat, OtherBackendIsRefusedWhenOneIsAskedFor) {
+  const std::string cpu = plan_of(*small_engine(Backend::kCpu));
+  auto engine = Engine::deserialize(cpu, default_logger(), "reference");
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_TRUE(contains(engine.status(), "\"cpu\"")) << engine.status().to_string();
+  EXPECT_TRUE(contains(engine.status(), "\"reference\"")) << engine.status().to_string();
+  EXPECT_TRUE(Engine::deserialize(cpu, default_logger(), "cpu").is_ok());
+  auto reference = Engine::deserialize(plan_of(*small_engine(Backend::kReference)));
+  ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
+  EXPECT_EQ((*reference)->backend(), "reference");
+}
+
+TEST(PlanFormat, ForgedCountsAndSizesAreRefusedBeforeAllocating) {
+  const std::string bytes = plan_of(*small_engine());
+  const Header h = parse_header(bytes);
+  const size_t tensor_count_at = h.payload_at + 4 + 5;  // after the name "small"
+  // x, w, b, gw, r (conv+relu), p, f, g, prob
+  ASSERT_EQ(read_u32(bytes, tensor_count_at), 9u);
+  for (uint32_t forged : {0xffffffffu, 0x10000000u, 10u}) {
+    std::string damaged = bytes;
+    std::memcpy(damaged.data() + tensor_count_at, &forged, 4);
+    reseal(damaged);
+    auto engine = Engine::deserialize(damaged);
+    ASSERT_FALSE(engine.is_ok()) << forged;
+    EXPECT_TRUE(contains(engine.status(), "malformed plan")) << engine.status().to_string();
+  }
+  // A string length past the end (the first tensor name's).
+  std::string damaged = bytes;
+  const uint32_t huge = 0x7fffffff;
+  std::memcpy(damaged.data() + tensor_count_at + 4, &huge, 4);
+  reseal(damaged);
+  auto engine = Engine::deserialize(damaged);
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_TRUE(contains(engine.status(), "malformed plan: tensor 0 name at byte"))
+      << engine.status().to_string();
+}
+
+// Random damage with a valid checksum: every load either fails with a message or gives an engine
+// (e.g. a changed weight value is still a plan); nothing crashes, loops or allocates wildly.
+TEST(PlanFormat, RandomlyDamagedPayloadsNeverCrash) {
+  const std::string bytes = plan_of(*small_engine(Backend::kReference));
+  const Header h = parse_header(bytes);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<size_t> where(h.payload_at, bytes.size() - 1);
+  std::uniform_int_distribution<int> value(0, 255), how_many(1, 3);
+  int refused = 0;
+  const int trials = 2000;
+  for (int trial = 0; trial < trials; ++trial) {
+    std::string damaged = bytes;
+    for (int k = how_many(rng); k > 0; --k)
+      damaged[where(rng)] = static_cast<char>(value(rng));
+    reseal(damaged);
+    auto engine = Engine::deserialize(damaged);
+    if (!engine.is_ok()) {
+      ++refused;
+      EXPECT_FALSE(engine.status().message().empty()) << "trial " << trial;
+    }
+  }
+  EXPECT_GT(refused, trials / 4) << "seed 11";
+}
+
+}  // namespace
+}  // namespace int8rt
