@@ -230,7 +230,7 @@ struct SmallConvNet {
     return y;
   }
 
-  std::unique_ptr<Network> network(float r_amax) const {
+  std::unique_ptr<Network> network() const {
     auto net = std::make_unique<Network>();
     Tensor* in = net->add_input("x", DataType::kFloat, Dims{1, kCin, kSize, kSize}).value();
     auto constant = [&](const char* name, Dims dims, const std::vector<float>& v) {
@@ -249,8 +249,6 @@ struct SmallConvNet {
         .value();
     EXPECT_TRUE(net->mark_output(net->find_tensor("logits")).is_ok());
     EXPECT_TRUE(net->mark_output(net->find_tensor("r")).is_ok());
-    EXPECT_TRUE(net->find_tensor("x")->set_dynamic_range(-1.0f, 1.0f).is_ok());
-    EXPECT_TRUE(net->find_tensor("r")->set_dynamic_range(0.0f, r_amax).is_ok());
     return net;
   }
 };
@@ -262,17 +260,43 @@ float max_abs(const float* v, size_t n) {
   return m;
 }
 
-void expect_small_conv_net_close_to_float32(Backend backend) {
+// One batch (batch size 1) of the model's input, for a MinMax calibration.
+class InputCalibrator : public MinMaxCalibrator {
+ public:
+  explicit InputCalibrator(const std::vector<float>& x) : x_(x) {}
+  int64_t batch_size() const override { return 1; }
+  Result<bool> get_batch(std::span<const std::string>, std::span<const void*> bindings) override {
+    if (done_) return false;
+    done_ = true;
+    bindings[0] = x_.data();
+    return true;
+  }
+
+ private:
+  const std::vector<float>& x_;
+  bool done_ = false;
+};
+
+// Ranges set by hand (x: 1, r: its largest value), or calibrated with MinMax on the one input
+// (x: max |x| <= 1, r: the same largest value): the tolerances below hold for both.
+void expect_small_conv_net_close_to_float32(Backend backend, bool calibrate) {
   const uint32_t seed = 2024;
   const SmallConvNet model(seed);
   const std::vector<float> r = model.relu_conv();
   const float r_amax = max_abs(r.data(), r.size());
   const std::vector<float> expected = model.logits(r);
-  auto net = model.network(r_amax);
-
+  auto net = model.network();
   CapturingLogger logger;
   Builder builder(logger);
   BuilderConfig config;
+  InputCalibrator calibrator(model.x);
+  if (calibrate) {
+    config.set_int8_calibrator(&calibrator);
+  } else {
+    ASSERT_TRUE(net->find_tensor("x")->set_dynamic_range(-1.0f, 1.0f).is_ok());
+    ASSERT_TRUE(net->find_tensor("r")->set_dynamic_range(0.0f, r_amax).is_ok());
+  }
+
   config.set_backend(backend);
   config.set_flag(BuilderFlag::kInt8);
   auto engine = builder.build(*net, config);
@@ -320,7 +344,8 @@ void expect_small_conv_net_close_to_float32(Backend backend) {
     // Σ x² <= taps (|x| <= 1).
     var_r = std::max(var_r, (sum_w2 * s_x * s_x + taps * s_w * s_w + s_r * s_r) / 12.0f);
   }
-  std::string config_text = "SmallConvNet on " + std::string(to_string(backend)) + ", seed " +
+  std::string config_text = "SmallConvNet on " + std::string(to_string(backend)) +
+                            (calibrate ? ", MinMax ranges" : ", manual ranges") + ", seed " +
                             std::to_string(seed) + ", r amax " + std::to_string(r_amax) + ", e_r " +
                             std::to_string(e_r);
   for (size_t i = 0; i < r.size(); ++i) {
@@ -357,11 +382,16 @@ void expect_small_conv_net_close_to_float32(Backend backend) {
 }
 
 TEST(Int8Build, SmallConvNetIsCloseToFloat32OnReference) {
-  expect_small_conv_net_close_to_float32(Backend::kReference);
+  expect_small_conv_net_close_to_float32(Backend::kReference, false);
 }
 
 TEST(Int8Build, SmallConvNetIsCloseToFloat32OnCpu) {
-  expect_small_conv_net_close_to_float32(Backend::kCpu);
+  expect_small_conv_net_close_to_float32(Backend::kCpu, false);
+}
+
+TEST(Int8Build, SmallConvNetWithCalibratedRangesIsCloseToFloat32) {
+  expect_small_conv_net_close_to_float32(Backend::kReference, true);
+  expect_small_conv_net_close_to_float32(Backend::kCpu, true);
 }
 
 // ------------------------------------------------------------------ layer-precision files
