@@ -16,18 +16,14 @@
 #include "int8rt/builder.h"
 #include "int8rt/network.h"
 #include "ir/shape_inference.h"
+#include "testing/random.h"
 
 namespace int8rt::compute_testing {
 
 // Uniform values in [lo, hi) from a generator seeded with `seed` (print the seed on failure).
 inline std::vector<float> random_floats(int64_t count, uint32_t seed, float lo = -1.0f,
                                         float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> values(static_cast<size_t>(count));
-  for (float& v : values)
-    v = dist(rng);
-  return values;
+  return testing::uniform_floats(count, seed, lo, hi);
 }
 
 inline std::vector<float> iota_floats(int64_t count, float start = 0.0f) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "int8rt/network.h"
+#include "testing/random.h"
 #include "testing/reference_eval.h"
 
 namespace int8rt {
@@ -67,15 +68,13 @@ TEST(ReferenceElementwise, AddBroadcastsAgainstNaiveIndexing) {
   };
   const unsigned seed = 1234;
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-10.0f, 10.0f);
   for (const Case& c : cases) {
     SCOPED_TRACE("a " + c.a.to_string() + " + b " + c.b.to_string() + ", seed " +
                  std::to_string(seed));
-    std::vector<float> a(static_cast<size_t>(c.a.volume())), b(static_cast<size_t>(c.b.volume()));
-    for (float& v : a)
-      v = dist(rng);
-    for (float& v : b)
-      v = dist(rng);
+    const std::vector<float> a =
+        testing::uniform_floats(static_cast<size_t>(c.a.volume()), rng, -10.0f, 10.0f);
+    const std::vector<float> b =
+        testing::uniform_floats(static_cast<size_t>(c.b.volume()), rng, -10.0f, 10.0f);
     Weights y =
         run_ok(OpType::kAdd, {tensor(DataType::kFloat, c.a, a), tensor(DataType::kFloat, c.b, b)});
     ASSERT_FALSE(y.empty());

@@ -1,15 +1,16 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <random>
 
 #include "int8rt/data.h"
+#include "testing/random.h"
 #include "unit/data/data_test_util.h"
 
 namespace int8rt {
 namespace {
 
 using testing::TempDir;
+using testing::uniform_floats;
 
 // A .npy file built by hand from its parts: magic, version, little-endian header length, header
 // (padded with spaces to `align` bytes in all and ended by '\n'), data.
@@ -103,11 +104,7 @@ TEST(Npy, ParsesHeaderVariants) {
 
 TEST(Npy, RoundTripsThroughAFile) {
   TempDir dir;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> uniform(-100.0f, 100.0f);
-  std::vector<float> values(3 * 5 * 7);
-  for (float& v : values)
-    v = uniform(rng);
+  const std::vector<float> values = uniform_floats(int64_t{3 * 5 * 7}, 7, -100.0f, 100.0f);
   const std::string path = dir.file("x.npy");
   ASSERT_TRUE(write_npy(path, DataType::kFloat, Dims{3, 5, 7}, values.data()).is_ok());
   auto array = read_npy(path);

@@ -9,6 +9,7 @@
 #include "int8rt/builder.h"
 #include "int8rt/engine.h"
 #include "onnx_test_util.h"
+#include "testing/random.h"
 
 namespace int8rt::testing {
 namespace {
@@ -16,11 +17,7 @@ namespace {
 constexpr int32_t kFloat = onnx::TensorProto::FLOAT;
 
 std::vector<float> random_values(size_t count, std::mt19937& rng, float scale) {
-  std::uniform_real_distribution<float> dist(-scale, scale);
-  std::vector<float> values(count);
-  for (float& v : values)
-    v = dist(rng);
-  return values;
+  return uniform_floats(count, rng, -scale, scale);
 }
 
 // Imports `model`, builds it for `backend` with the given input shape, runs it on `input` and
