@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "int8_build.h"
 #include "int8rt/calibrator.h"
 #include "int8rt/data.h"
 #include "int8rt/progress.h"
@@ -18,29 +19,23 @@ namespace int8rt::cli {
 
 namespace {
 
-constexpr int64_t kDefaultBatch = 32;
-
 std::vector<Flag> calibrate_flags() {
   std::vector<Flag> flags = engine_flags();
-  flags.insert(
-      flags.begin() + 1,
-      {{"data", "SPEC", "the calibration data (required; forms below)"},
-       {"cache", "FILE",
-        "the calibration cache (required): reused when it matches the model,\n"
-        "the data and the algorithm, else written after calibrating"},
-       {"calibrator", "NAME",
-        "the algorithm: entropy2 (default), entropy, minmax, legacy,\npercentile, mse"},
-       {"percentile", "P", "percentile calibrator: the percentile of |x| kept (default 99.99)"},
-       {"quantile", "Q", "legacy calibrator: the quantile of |x| (default 0.9999)"},
-       {"regression-cutoff", "R",
-        "legacy calibrator: the fraction of the quantile kept (default 1)"},
-       {"batch", "B",
+  std::vector<Flag> own = {{"data", "SPEC", "the calibration data (required; forms below)"},
+                           {"cache", "FILE",
+                            "the calibration cache (required): reused when it matches the model,\n"
+                            "the data and the algorithm, else written after calibrating"}};
+  for (Flag& flag : calibrator_flags())
+    own.push_back(std::move(flag));
+  own.insert(
+      own.end(),
+      {{"batch", "B",
         "samples per batch (default: the model's fixed batch, else " +
             std::to_string(kDefaultBatch) + ")"},
-       {"max-batches", "K", "calibrate on at most K batches (default: every full batch)"},
        {"shapes", "NAME:DIMS,...", "shapes of inputs with dynamic axes; axis 0 becomes B", true},
        {"ranges-out", "FILE", "also write the ranges as a ranges file (name: amax per line)"},
        {"json", "", "print the result as JSON"}});
+  flags.insert(flags.begin() + 1, own.begin(), own.end());
   return flags;
 }
 
@@ -57,27 +52,6 @@ constexpr char kUsage[] =
     "as the cache's hex) and where the range came from (cache or calibration).\n"
     "\n"
     "flags:\n";
-
-Result<double> parse_real(std::string_view flag, const std::string& text) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return invalid_argument("--", flag, " expects a number, got \"", text, "\"");
-  }
-  return value;
-}
-
-// The directory FILE would be written to must exist: checked before calibrating, so a mistyped
-// path fails at once rather than after the work.
-Status check_writable_location(std::string_view flag, const std::string& path) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (parent.empty()) parent = ".";
-  std::error_code error;
-  if (!std::filesystem::is_directory(parent, error)) {
-    return not_found("--", flag, " ", path, ": the directory ", parent.string(), " does not exist");
-  }
-  return Status::ok();
-}
 
 uint32_t float_bits(float scale) {
   uint32_t bits = 0;
@@ -106,44 +80,8 @@ Result<Outcome> calibrate(const Args& args, Logger& logger) {
   const std::string cache_path = args.get("cache");
   INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
 
-  StreamCalibratorOptions options;
+  INT8RT_ASSIGN_OR_RETURN(StreamCalibratorOptions options, parse_calibrator_options(args));
   options.cache_path = cache_path;
-  const std::string name = args.get("calibrator", "entropy2");
-  auto algorithm = calibration_algorithm_from_string(name);
-  if (!algorithm) {
-    return invalid_argument("--calibrator \"", name,
-                            "\" is not a calibrator (entropy2, entropy, minmax, legacy, "
-                            "percentile, mse)");
-  }
-  options.algorithm = *algorithm;
-  if (args.has("percentile")) {
-    if (options.algorithm != CalibrationAlgorithm::kPercentile) {
-      return invalid_argument("--percentile is a parameter of --calibrator percentile, not ", name);
-    }
-    INT8RT_ASSIGN_OR_RETURN(options.percentile, parse_real("percentile", args.get("percentile")));
-  }
-  for (const char* legacy : {"quantile", "regression-cutoff"}) {
-    if (args.has(legacy) && options.algorithm != CalibrationAlgorithm::kLegacy) {
-      return invalid_argument("--", legacy, " is a parameter of --calibrator legacy, not ", name);
-    }
-  }
-  if (args.has("quantile")) {
-    INT8RT_ASSIGN_OR_RETURN(options.quantile, parse_real("quantile", args.get("quantile")));
-  }
-  if (args.has("regression-cutoff")) {
-    INT8RT_ASSIGN_OR_RETURN(options.regression_cutoff,
-                            parse_real("regression-cutoff", args.get("regression-cutoff")));
-  }
-  if (args.has("max-batches")) {
-    INT8RT_ASSIGN_OR_RETURN(options.max_batches,
-                            parse_count("max-batches", args.get("max-batches")));
-    if (options.max_batches == 0) return invalid_argument("--max-batches must be at least 1");
-  }
-  int64_t batch = 0;
-  if (args.has("batch")) {
-    INT8RT_ASSIGN_OR_RETURN(batch, parse_count("batch", args.get("batch")));
-    if (batch == 0) return invalid_argument("--batch must be at least 1");
-  }
   INT8RT_RETURN_IF_ERROR(check_writable_location("cache", cache_path));
   if (args.has("ranges-out")) {
     INT8RT_RETURN_IF_ERROR(check_writable_location("ranges-out", args.get("ranges-out")));
@@ -155,18 +93,7 @@ Result<Outcome> calibrate(const Args& args, Logger& logger) {
   config->set_backend(backend);
   INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
   // A model with a fixed batch axis is calibrated at that batch.
-  if (network->num_inputs() == 1 && network->input(0)->dims().rank() > 0) {
-    const Tensor& input = *network->input(0);
-    const int64_t declared = input.dims()[0];
-    if (declared != Dims::kDynamic) {
-      if (batch != 0 && batch != declared) {
-        return invalid_argument("--batch ", batch, ": input \"", input.name(), "\" of ", model,
-                                " has a fixed batch of ", declared);
-      }
-      batch = declared;
-    }
-  }
-  options.batch_size = batch != 0 ? batch : kDefaultBatch;
+  INT8RT_ASSIGN_OR_RETURN(options.batch_size, model_batch(args, *network, model));
 
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<DataSource> source, open_data_source(args.get("data")));
   StreamCalibrator calibrator(std::move(source), options);

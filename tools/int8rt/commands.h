@@ -8,6 +8,8 @@ namespace int8rt::cli {
 
 int run_command(const std::vector<std::string>& argv);
 int eval_command(const std::vector<std::string>& argv);
+int build_command(const std::vector<std::string>& argv);
+int inspect_command(const std::vector<std::string>& argv);
 int calibrate_command(const std::vector<std::string>& argv);
 // `int8rt cache show ...`: argv starts with the subcommand.
 int cache_command(const std::vector<std::string>& argv);

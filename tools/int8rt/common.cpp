@@ -47,6 +47,16 @@ Result<std::unique_ptr<Network>> load_onnx(const std::string& path, Logger& logg
   return network;
 }
 
+Result<std::unique_ptr<Engine>> load_engine(const Args& args, Logger& logger) {
+  const std::string path = args.get("engine");
+  std::string backend;
+  if (args.has("backend")) {
+    INT8RT_ASSIGN_OR_RETURN(Backend parsed, parse_backend(args.get("backend")));
+    backend = std::string(to_string(parsed));
+  }
+  return Engine::load(path, logger, backend);
+}
+
 Status apply_shapes(const std::vector<std::string>& values, BuilderConfig& config) {
   for (const std::string& value : values) {
     std::string_view rest = value;

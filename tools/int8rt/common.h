@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "int8rt/builder.h"
+#include "int8rt/engine.h"
 #include "int8rt/logger.h"
 #include "int8rt/network.h"
 #include "int8rt/status.h"
@@ -30,6 +31,9 @@ Result<Backend> parse_backend(std::string_view text);
 
 // Parses the ONNX model at `path` into a new network.
 Result<std::unique_ptr<Network>> load_onnx(const std::string& path, Logger& logger);
+
+// The plan file of --engine; a --backend flag must match the plan's.
+Result<std::unique_ptr<Engine>> load_engine(const Args& args, Logger& logger);
 
 // --shapes name:1x3x224x224,other:1x10 (the flag may also be repeated) into the config.
 Status apply_shapes(const std::vector<std::string>& values, BuilderConfig& config);

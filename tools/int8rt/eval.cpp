@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "int8_build.h"
 #include "int8rt/data.h"
 #include "int8rt/engine.h"
 
@@ -13,27 +14,36 @@ namespace int8rt::cli {
 
 namespace {
 
-constexpr int64_t kDefaultBatch = 32;
-
 std::vector<Flag> eval_flags() {
   std::vector<Flag> flags = engine_flags();
-  flags.insert(flags.begin() + 1,
-               {{"data", "SPEC", "the labelled data set (required; forms below)"},
-                {"batch", "B",
-                 "batch size of the engine (default: the model's fixed batch, else " +
-                     std::to_string(kDefaultBatch) + ")"},
-                {"limit", "N", "evaluate only the first N samples"},
-                {"json", "", "print the result as JSON"}});
+  flags[0].help = "the ONNX model (or --engine)";
+  std::vector<Flag> own = {
+      {"engine", "FILE", "a plan file (int8rt build --save-engine) instead of --onnx"},
+      {"data", "SPEC", "the labelled data set (required; forms below)"},
+      {"batch", "B",
+       "batch size of the engine (default: the model's fixed batch, else " +
+           std::to_string(kDefaultBatch) + "; with --engine its built batch)"},
+      {"limit", "N", "evaluate only the first N samples"},
+      {"predictions", "N",
+       "also print the labels and the predicted classes of the first N\nsamples (\"Expected "
+       "Predictions:\" / \"Actual Predictions:\")"},
+      {"json", "", "print the result as JSON"}};
+  for (Flag& flag : int8_flags("calib-data"))
+    own.push_back(std::move(flag));
+  flags.insert(flags.begin() + 1, own.begin(), own.end());
   return flags;
 }
 
 constexpr char kUsage[] =
-    "usage: int8rt eval --onnx MODEL.onnx --data SPEC [--batch B] [--limit N] [--json]\n"
-    "                   [--backend cpu|reference] [--verbose]\n"
+    "usage: int8rt eval (--onnx MODEL.onnx | --engine FILE.plan) --data SPEC [--batch B]\n"
+    "                   [--limit N] [--json] [--backend cpu|reference] [--verbose]\n"
+    "                   [--int8 [--calib-data SPEC --cache FILE --calibrator NAME] [--ranges "
+    "FILE]]\n"
     "\n"
     "Top-1 accuracy of a classifier: the model's one input is fed batches of samples (its axis 0\n"
     "is the batch), and the arg-max of each row of its first output is compared with the label.\n"
-    "The last batch is zero-padded; padded rows are not counted.\n"
+    "The last batch is zero-padded; padded rows are not counted. With --int8 the engine is built\n"
+    "INT8 as int8rt build does (the calibration data is --calib-data, batches of B samples).\n"
     "\n"
     "flags:\n";
 
@@ -43,6 +53,10 @@ struct EvalResult {
   int64_t batch = 0;
   double seconds = 0;
   std::string backend;
+  int int8_layers = 0;
+  std::vector<int64_t> expected;  // labels of the first --predictions samples
+  std::vector<int64_t> actual;    // and the classes predicted for them
+  std::string calibration;        // what the in-memory INT8 build did, or ""
 };
 
 // "\reval: 1200/10000 images" on a terminal, at most ~10 times a second.
@@ -70,12 +84,19 @@ class Progress {
 };
 
 Result<EvalResult> evaluate(const Args& args, Logger& logger) {
-  if (!args.has("onnx")) return invalid_argument("--onnx is required (the model to evaluate)");
+  if (args.has("onnx") == args.has("engine")) {
+    return invalid_argument(args.has("onnx")
+                                ? "give --onnx or --engine, not both"
+                                : "--onnx is required (the model to evaluate; or --engine FILE)");
+  }
   if (!args.has("data")) {
     return invalid_argument("--data is required (the labelled data set, e.g. idx:IMAGES,LABELS)");
   }
-  const std::string model = args.get("onnx");
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+  const std::string model = args.has("onnx") ? args.get("onnx") : args.get("engine");
+  int64_t predictions = 0;
+  if (args.has("predictions")) {
+    INT8RT_ASSIGN_OR_RETURN(predictions, parse_count("predictions", args.get("predictions")));
+  }
   int64_t limit = -1;
   if (args.has("limit")) {
     INT8RT_ASSIGN_OR_RETURN(limit, parse_count("limit", args.get("limit")));
@@ -85,18 +106,32 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
     INT8RT_ASSIGN_OR_RETURN(batch, parse_count("batch", args.get("batch")));
     if (batch == 0) return invalid_argument("--batch must be at least 1");
   }
-  INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, load_onnx(model, logger));
+  std::unique_ptr<Engine> engine;
+  if (args.has("engine")) {
+    for (const Flag& flag : int8_flags("calib-data")) {
+      if (args.has(flag.name)) {
+        return invalid_argument("--", flag.name, " builds an engine; --engine ", model,
+                                " is built already");
+      }
+    }
+    INT8RT_ASSIGN_OR_RETURN(engine, load_engine(args, logger));
+  }
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<DataSource> source, open_data_source(args.get("data")));
   if (!source->has_labels()) {
     return invalid_argument("--data ", source->name(), ": has no labels; eval needs them");
   }
 
-  if (network->num_inputs() != 1) {
-    return invalid_argument(model, ": eval needs a model with one input, this one has ",
-                            network->num_inputs());
+  std::unique_ptr<Network> network;
+  if (!engine) {
+    INT8RT_ASSIGN_OR_RETURN(network, load_onnx(model, logger));
   }
-  const Tensor& input = *network->input(0);
-  const Dims& declared = input.dims();
+  const int num_inputs = engine ? engine->num_inputs() : network->num_inputs();
+  if (num_inputs != 1) {
+    return invalid_argument(model, ": eval needs a model with one input, this one has ",
+                            num_inputs);
+  }
+  const std::string input_name = engine ? engine->input(0).name : network->input(0)->name();
+  const Dims declared = engine ? engine->input(0).dims : network->input(0)->dims();
   const Dims& sample = source->sample_dims();
   // The input must be [batch, sample...], each axis dynamic or equal to the sample's.
   bool fits = declared.rank() == sample.rank() + 1;
@@ -105,13 +140,20 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
   }
   if (!fits) {
     return invalid_argument("--data ", source->name(), ": samples are ", sample.to_string(),
-                            ", but input \"", input.name(), "\" of ", model, " is ",
+                            ", but input \"", input_name, "\" of ", model, " is ",
                             declared.to_string(), " (expected a batch axis, then ",
                             sample.to_string(), ")");
   }
-  if (declared[0] != Dims::kDynamic) {
+  if (engine) {
+    // A plan runs any batch up to the one it was built for.
+    if (batch > declared[0]) {
+      return invalid_argument("--batch ", batch, ": ", model, " was built for batch ", declared[0],
+                              " (input \"", input_name, "\"); it runs 1 to ", declared[0]);
+    }
+    if (batch == 0) batch = declared[0];
+  } else if (declared[0] != Dims::kDynamic) {
     if (batch != 0 && batch != declared[0]) {
-      return invalid_argument("--batch ", batch, ": input \"", input.name(), "\" of ", model,
+      return invalid_argument("--batch ", batch, ": input \"", input_name, "\" of ", model,
                               " has a fixed batch of ", declared[0]);
     }
     batch = declared[0];
@@ -119,18 +161,28 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
     batch = kDefaultBatch;
   }
 
-  Builder builder(logger);
-  auto config = builder.create_config();
-  config->set_backend(backend);
-  std::vector<int64_t> extents = {batch};
-  extents.insert(extents.end(), sample.extents().begin(), sample.extents().end());
-  config->set_input_shape(input.name(), Dims(extents));
-  INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, builder.build(*network, *config));
+  Int8Setup setup;
+  if (!engine) {
+    INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+    Builder builder(logger);
+    auto config = builder.create_config();
+    config->set_backend(backend);
+    std::vector<int64_t> extents = {batch};
+    extents.insert(extents.end(), sample.extents().begin(), sample.extents().end());
+    config->set_input_shape(input_name, Dims(extents));
+    INT8RT_RETURN_IF_ERROR(configure_int8(args, "calib-data", batch, *network, *config, setup));
+    INT8RT_ASSIGN_OR_RETURN(engine, builder.build(*network, *config));
+  }
   if (engine->input(0).dtype != DataType::kFloat) {
-    return invalid_argument("input \"", input.name(), "\" of ", model, " is ",
+    return invalid_argument("input \"", input_name, "\" of ", model, " is ",
                             to_string(engine->input(0).dtype), "; eval feeds float32 samples");
   }
-  const IoTensor& output = engine->output(0);
+  auto context = engine->create_execution_context();
+  std::vector<int64_t> run_extents = {batch};
+  run_extents.insert(run_extents.end(), sample.extents().begin(), sample.extents().end());
+  INT8RT_RETURN_IF_ERROR(context->set_input_shape(input_name, Dims(run_extents)));
+  INT8RT_ASSIGN_OR_RETURN(Dims output_dims, context->output_shape(0));
+  const IoTensor output{engine->output(0).name, engine->output(0).dtype, output_dims};
   if (output.dtype != DataType::kFloat || output.dims.rank() < 2 || output.dims[0] != batch) {
     return invalid_argument("output \"", output.name, "\" of ", model, " is ",
                             to_string(output.dtype), " ", output.dims.to_string(),
@@ -139,11 +191,14 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
   const int64_t classes = output.dims.volume() / batch;
 
   BatchStream stream(*source, batch, limit);
-  auto context = engine->create_execution_context();
   std::vector<float> scores(static_cast<size_t>(output.dims.volume()));
   EvalResult result;
   result.batch = batch;
   result.backend = engine->backend();
+  result.int8_layers = 0;
+  for (const LayerInfo& layer : engine->layers())
+    result.int8_layers += layer.precision == DataType::kInt8;
+  result.calibration = calibration_summary(setup);
   Progress progress(isatty(fileno(stderr)) != 0);
   Batch data;
   const auto start = std::chrono::steady_clock::now();
@@ -166,6 +221,10 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
                                 output.name, "\"");
       }
       result.correct += best == label;
+      if (data.first + i < predictions) {
+        result.expected.push_back(label);
+        result.actual.push_back(best);
+      }
     }
     result.count += data.count;
     progress.update(result.count, stream.size());
@@ -190,21 +249,36 @@ int eval_command(const std::vector<std::string>& argv) {
   auto result = evaluate(*args, logger);
   if (!result.is_ok()) return report_error("eval", result.status());
   const EvalResult& r = *result;
+  auto list = [](const std::vector<int64_t>& values, const char* separator) {
+    std::string text = "[";
+    for (size_t i = 0; i < values.size(); ++i)
+      text += (i ? separator : "") + std::to_string(values[i]);
+    return text + "]";
+  };
   const double accuracy = static_cast<double>(r.correct) / static_cast<double>(r.count);
   const double rate = r.seconds > 0 ? static_cast<double>(r.count) / r.seconds : 0.0;
   if (args->has("json")) {
     std::printf(
-        "{\"model\": %s, \"data\": %s, \"backend\": %s, \"batch\": %lld, \"count\": %lld, "
-        "\"correct\": %lld, \"accuracy\": %s, \"seconds\": %s, \"images_per_second\": %s}\n",
-        json_string(args->get("onnx")).c_str(), json_string(args->get("data")).c_str(),
-        json_string(r.backend).c_str(), static_cast<long long>(r.batch),
-        static_cast<long long>(r.count), static_cast<long long>(r.correct),
-        json_number(accuracy).c_str(), json_number(r.seconds).c_str(), json_number(rate).c_str());
+        "{\"model\": %s, \"data\": %s, \"backend\": %s, \"batch\": %lld, \"int8_layers\": %d, "
+        "\"count\": %lld, \"correct\": %lld, \"accuracy\": %s, \"seconds\": %s, "
+        "\"images_per_second\": %s, "
+        "\"expected\": %s, \"actual\": %s}\n",
+        json_string(args->has("onnx") ? args->get("onnx") : args->get("engine")).c_str(),
+        json_string(args->get("data")).c_str(), json_string(r.backend).c_str(),
+        static_cast<long long>(r.batch), r.int8_layers, static_cast<long long>(r.count),
+        static_cast<long long>(r.correct), json_number(accuracy).c_str(),
+        json_number(r.seconds).c_str(), json_number(rate).c_str(), list(r.expected, ", ").c_str(),
+        list(r.actual, ", ").c_str());
   } else {
+    if (!r.calibration.empty()) std::printf("%s\n", r.calibration.c_str());
+    if (!r.expected.empty()) {
+      std::printf("Expected Predictions:\n%s\nActual Predictions:\n%s\n",
+                  list(r.expected, " ").c_str(), list(r.actual, " ").c_str());
+    }
     std::printf("top-1 accuracy: %.2f%% (%lld/%lld)\n", 100.0 * accuracy,
                 static_cast<long long>(r.correct), static_cast<long long>(r.count));
-    std::printf("throughput:     %.0f images/s (%.2f s, batch %lld, backend %s)\n", rate, r.seconds,
-                static_cast<long long>(r.batch), r.backend.c_str());
+    std::printf("throughput:     %.0f images/s (%.2f s, batch %lld, backend %s, %d INT8 layers)\n",
+                rate, r.seconds, static_cast<long long>(r.batch), r.backend.c_str(), r.int8_layers);
   }
   return kExitOk;
 }

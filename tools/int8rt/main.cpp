@@ -1,5 +1,5 @@
-// int8rt: the command-line tool. One subcommand per file (run.cpp, eval.cpp, calibrate.cpp,
-// cache.cpp).
+// int8rt: the command-line tool. One subcommand per file (build.cpp, inspect.cpp, run.cpp,
+// eval.cpp, calibrate.cpp, cache.cpp).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -15,6 +15,8 @@ constexpr char kUsage[] =
     "usage: int8rt <command> [flags]\n"
     "\n"
     "commands:\n"
+    "  build       build an FP32 or INT8 engine; print its layers, save the plan file\n"
+    "  inspect     list the layers, precisions and kernels of a plan file\n"
     "  run         run a network once on .npy inputs; print or save its outputs\n"
     "  eval        top-1 accuracy of a classifier on a labelled data set\n"
     "  calibrate   INT8 ranges of every tensor: calibrate on data, write the cache\n"
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   try {
+    if (command == "build") return build_command(args);
+    if (command == "inspect") return inspect_command(args);
     if (command == "run") return run_command(args);
     if (command == "eval") return eval_command(args);
     if (command == "calibrate") return calibrate_command(args);
@@ -46,9 +50,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "int8rt %s: internal error: %s\n", argv[1], error.what());
     return kExitInternalError;
   }
-  std::fprintf(
-      stderr,
-      "int8rt: unknown command \"%s\" (commands: run, eval, calibrate, cache; see int8rt --help)\n",
-      argv[1]);
+  std::fprintf(stderr,
+               "int8rt: unknown command \"%s\" (commands: build, inspect, run, eval, calibrate, "
+               "cache; see int8rt --help)\n",
+               argv[1]);
   return kExitUserError;
 }

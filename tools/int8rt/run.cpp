@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "int8_build.h"
 #include "int8rt/data.h"
 #include "int8rt/engine.h"
 
@@ -16,24 +17,33 @@ namespace {
 
 std::vector<Flag> run_flags() {
   std::vector<Flag> flags = engine_flags();
-  flags.insert(flags.begin() + 1,
-               {{"input", "NAME=FILE.npy",
-                 "data for network input NAME; repeat for each input. NAME= may be\n"
-                 "left out when the network has one input. Dynamic axes of the input\n"
-                 "take the file's shape unless --shapes gives them.",
-                 true},
-                {"shapes", "NAME:DIMS,...", "build shapes of inputs, e.g. input:1x3x224x224", true},
-                {"output-dir", "DIR", "write each output to DIR/<name>.npy (created if missing)"},
-                {"json", "", "print the summary as JSON"}});
+  flags[0].help = "the ONNX model (or --engine)";
+  std::vector<Flag> own = {
+      {"engine", "FILE", "a plan file (int8rt build --save-engine) instead of --onnx"},
+      {"input", "NAME=FILE.npy",
+       "data for network input NAME; repeat for each input. NAME= may be\n"
+       "left out when the network has one input. Dynamic axes of the input\n"
+       "take the file's shape unless --shapes gives them.",
+       true},
+      {"shapes", "NAME:DIMS,...", "build shapes of inputs, e.g. input:1x3x224x224", true},
+      {"output-dir", "DIR", "write each output to DIR/<name>.npy (created if missing)"},
+      {"json", "", "print the summary as JSON"}};
+  for (Flag& flag : int8_flags("data"))
+    own.push_back(std::move(flag));
+  flags.insert(flags.begin() + 1, own.begin(), own.end());
   return flags;
 }
 
 constexpr char kUsage[] =
-    "usage: int8rt run --onnx MODEL.onnx --input NAME=FILE.npy ... [--shapes NAME:DIMS,...]\n"
-    "                  [--output-dir DIR] [--json] [--backend cpu|reference] [--verbose]\n"
+    "usage: int8rt run (--onnx MODEL.onnx | --engine FILE.plan) --input NAME=FILE.npy ...\n"
+    "                  [--shapes NAME:DIMS,...] [--output-dir DIR] [--json]\n"
+    "                  [--int8 [--data SPEC --cache FILE --calibrator NAME] [--ranges FILE]]\n"
+    "                  [--backend cpu|reference] [--verbose]\n"
     "\n"
-    "Builds an FP32 engine for the model, runs it once on the given inputs and prints a summary\n"
-    "of every output (shape, first values, top-5 of each row of a 2-d output).\n"
+    "Builds an engine for the model (FP32, or INT8 with --int8 as int8rt build does) or loads a\n"
+    "plan file, runs it once on the given inputs and prints a summary of every output (shape,\n"
+    "first values, top-5 of each row of a 2-d output). A plan runs inputs whose axis 0 is at\n"
+    "most its built batch.\n"
     "\n"
     "flags:\n";
 
@@ -118,10 +128,10 @@ std::string shape_json(const Dims& dims) {
   return text + "]";
 }
 
-void print_text(const Engine& engine, const std::vector<OutputSummary>& summaries) {
-  for (int i = 0; i < engine.num_outputs(); ++i) {
-    const IoTensor& tensor = engine.output(i);
-    const OutputSummary& s = summaries[static_cast<size_t>(i)];
+void print_text(const std::vector<IoTensor>& outputs, const std::vector<OutputSummary>& summaries) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const IoTensor& tensor = outputs[i];
+    const OutputSummary& s = summaries[i];
     std::printf("output \"%s\": %s %s%s%s\n", tensor.name.c_str(),
                 std::string(to_string(tensor.dtype)).c_str(), tensor.dims.to_string().c_str(),
                 s.file.empty() ? "" : " -> ", s.file.c_str());
@@ -144,12 +154,12 @@ void print_text(const Engine& engine, const std::vector<OutputSummary>& summarie
 }
 
 void print_json(const std::string& model, const Engine& engine,
-                const std::vector<OutputSummary>& summaries) {
+                const std::vector<IoTensor>& outputs, const std::vector<OutputSummary>& summaries) {
   std::printf("{\"model\": %s, \"backend\": %s, \"outputs\": [", json_string(model).c_str(),
               json_string(engine.backend()).c_str());
-  for (int i = 0; i < engine.num_outputs(); ++i) {
-    const IoTensor& tensor = engine.output(i);
-    const OutputSummary& s = summaries[static_cast<size_t>(i)];
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const IoTensor& tensor = outputs[i];
+    const OutputSummary& s = summaries[i];
     std::printf(
         "%s\n  {\"name\": %s, \"dtype\": %s, \"shape\": %s, \"file\": %s, \"first_values\": [",
         i ? "," : "", json_string(tensor.name).c_str(),
@@ -173,18 +183,56 @@ void print_json(const std::string& model, const Engine& engine,
   std::printf("\n]}\n");
 }
 
+// A model input as --input matches it: from the ONNX network or the plan file.
+struct InputDecl {
+  std::string name;
+  DataType dtype = DataType::kFloat;
+  Dims dims;
+};
+
 Status run(const Args& args, Logger& logger) {
-  if (!args.has("onnx")) return invalid_argument("--onnx is required (the model to run)");
-  const std::string model = args.get("onnx");
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
-  INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, load_onnx(model, logger));
+  if (args.has("onnx") == args.has("engine")) {
+    return invalid_argument(args.has("onnx")
+                                ? "give --onnx or --engine, not both"
+                                : "--onnx is required (the model to run; or --engine FILE)");
+  }
+  const std::string model = args.has("onnx") ? args.get("onnx") : args.get("engine");
+  std::unique_ptr<Network> network;
+  std::unique_ptr<Engine> engine;
+  std::vector<InputDecl> decls;
+  if (args.has("engine")) {
+    for (const char* flag : {"shapes"}) {
+      if (args.has(flag)) return invalid_argument("--", flag, ": --engine ", model, " is built");
+    }
+    for (const Flag& flag : int8_flags("data")) {
+      if (args.has(flag.name)) {
+        return invalid_argument("--", flag.name, " builds an engine; --engine ", model,
+                                " is built already");
+      }
+    }
+    INT8RT_ASSIGN_OR_RETURN(engine, load_engine(args, logger));
+    for (int i = 0; i < engine->num_inputs(); ++i)
+      decls.push_back({engine->input(i).name, engine->input(i).dtype, engine->input(i).dims});
+  } else {
+    INT8RT_ASSIGN_OR_RETURN(network, load_onnx(model, logger));
+    for (int i = 0; i < network->num_inputs(); ++i) {
+      const Tensor& t = *network->input(i);
+      decls.push_back({t.name(), t.dtype(), t.dims()});
+    }
+  }
 
   auto input_names = [&] {
     std::string names;
-    for (int i = 0; i < network->num_inputs(); ++i) {
-      names += (i ? ", " : "") + std::string("\"") + network->input(i)->name() + "\"";
+    for (size_t i = 0; i < decls.size(); ++i) {
+      names += (i ? ", " : "") + std::string("\"") + decls[i].name + "\"";
     }
     return names.empty() ? std::string("none") : names;
+  };
+  auto find_decl = [&](const std::string& name) -> const InputDecl* {
+    for (const InputDecl& d : decls) {
+      if (d.name == name) return &d;
+    }
+    return nullptr;
   };
 
   // --input NAME=FILE: read every file before building, so shapes can come from them.
@@ -193,18 +241,17 @@ Status run(const Args& args, Logger& logger) {
     std::string name, path;
     const size_t eq = value.find('=');
     if (eq == std::string::npos) {
-      if (network->num_inputs() != 1) {
+      if (decls.size() != 1) {
         return invalid_argument("--input \"", value, "\": give it as NAME=FILE.npy (the model has ",
-                                network->num_inputs(), " inputs: ", input_names(), ")");
+                                decls.size(), " inputs: ", input_names(), ")");
       }
-      name = network->input(0)->name();
+      name = decls[0].name;
       path = value;
     } else {
       name = value.substr(0, eq);
       path = value.substr(eq + 1);
     }
-    const Tensor* tensor = network->find_tensor(name);
-    if (tensor == nullptr || !tensor->is_network_input()) {
+    if (find_decl(name) == nullptr) {
       return invalid_argument("--input \"", value, "\": \"", name, "\" is not an input of ", model,
                               " (inputs: ", input_names(), ")");
     }
@@ -213,54 +260,80 @@ Status run(const Args& args, Logger& logger) {
     if (!array.is_ok()) return array.status().with_context("--input " + name);
     inputs[name] = {path, std::move(array).value()};
   }
-  for (int i = 0; i < network->num_inputs(); ++i) {
-    const std::string& name = network->input(i)->name();
-    if (inputs.count(name) == 0) {
-      return invalid_argument(
-          "no --input for network input \"", name, "\" (", to_string(network->input(i)->dtype()),
-          " ", network->input(i)->dims().to_string(), "); give --input ", name, "=FILE.npy");
+  for (const InputDecl& decl : decls) {
+    if (inputs.count(decl.name) == 0) {
+      return invalid_argument("no --input for network input \"", decl.name, "\" (",
+                              to_string(decl.dtype), " ", decl.dims.to_string(), "); give --input ",
+                              decl.name, "=FILE.npy");
     }
   }
 
-  Builder builder(logger);
-  auto config = builder.create_config();
-  config->set_backend(backend);
-  INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
-  for (int i = 0; i < network->num_inputs(); ++i) {
-    const Tensor& tensor = *network->input(i);
-    const auto& [path, array] = inputs[tensor.name()];
-    // Dynamic axes without --shapes take the .npy file's extents.
-    if (tensor.dims().is_static() || config->input_shapes().count(tensor.name()) != 0) continue;
-    if (array.dims().rank() != tensor.dims().rank()) {
-      return invalid_argument("--input ", tensor.name(), "=", path, ": the file holds ",
-                              to_string(array.dtype()), " ", array.dims().to_string(), ", input \"",
-                              tensor.name(), "\" is ", to_string(tensor.dtype()), " ",
-                              tensor.dims().to_string());
+  if (!engine) {
+    INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+    Builder builder(logger);
+    auto config = builder.create_config();
+    config->set_backend(backend);
+    INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
+    for (int i = 0; i < network->num_inputs(); ++i) {
+      const Tensor& tensor = *network->input(i);
+      const auto& [path, array] = inputs[tensor.name()];
+      // Dynamic axes without --shapes take the .npy file's extents.
+      if (tensor.dims().is_static() || config->input_shapes().count(tensor.name()) != 0) continue;
+      if (array.dims().rank() != tensor.dims().rank()) {
+        return invalid_argument("--input ", tensor.name(), "=", path, ": the file holds ",
+                                to_string(array.dtype()), " ", array.dims().to_string(),
+                                ", input \"", tensor.name(), "\" is ", to_string(tensor.dtype()),
+                                " ", tensor.dims().to_string());
+      }
+      config->set_input_shape(tensor.name(), array.dims());
     }
-    config->set_input_shape(tensor.name(), array.dims());
+    // Calibration batches have the build's batch (axis 0 of the single input).
+    int64_t batch = kDefaultBatch;
+    if (network->num_inputs() == 1) {
+      auto bound = config->input_shapes().find(network->input(0)->name());
+      const Dims& dims =
+          bound != config->input_shapes().end() ? bound->second : network->input(0)->dims();
+      if (dims.rank() > 0 && dims[0] != Dims::kDynamic) batch = dims[0];
+    }
+    Int8Setup setup;
+    INT8RT_RETURN_IF_ERROR(configure_int8(args, "data", batch, *network, *config, setup));
+    INT8RT_ASSIGN_OR_RETURN(engine, builder.build(*network, *config));
+    const std::string calibration = calibration_summary(setup);
+    if (!calibration.empty()) std::fprintf(stderr, "%s\n", calibration.c_str());
   }
-  INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine, builder.build(*network, *config));
 
+  auto context = engine->create_execution_context();
   std::vector<const void*> input_data(static_cast<size_t>(engine->num_inputs()));
   for (int i = 0; i < engine->num_inputs(); ++i) {
     const IoTensor& io = engine->input(i);
     const auto& [path, array] = inputs.at(io.name);
-    if (array.dtype() != io.dtype || array.dims() != io.dims) {
+    // A plan runs a smaller batch: axis 0 from 1 to the built extent, the other axes as built.
+    bool fits = array.dtype() == io.dtype && array.dims().rank() == io.dims.rank();
+    for (int axis = 0; fits && axis < io.dims.rank(); ++axis) {
+      fits = axis == 0 ? array.dims()[0] >= 1 && array.dims()[0] <= io.dims[0]
+                       : array.dims()[axis] == io.dims[axis];
+    }
+    if (!fits) {
       return invalid_argument("--input ", io.name, "=", path, ": the file holds ",
                               to_string(array.dtype()), " ", array.dims().to_string(),
                               ", the engine expects ", to_string(io.dtype), " ",
-                              io.dims.to_string());
+                              io.dims.to_string(),
+                              io.dims.rank() > 0 && io.dims[0] > 1 ? " (or a smaller axis 0)" : "");
     }
+    if (array.dims() != io.dims)
+      INT8RT_RETURN_IF_ERROR(context->set_input_shape(io.name, array.dims()));
     input_data[static_cast<size_t>(i)] = array.data();
   }
+  std::vector<IoTensor> outputs;
   std::vector<std::vector<std::byte>> output_bytes;
   std::vector<void*> output_data;
   for (int i = 0; i < engine->num_outputs(); ++i) {
-    const IoTensor& io = engine->output(i);
+    IoTensor io = engine->output(i);
+    INT8RT_ASSIGN_OR_RETURN(io.dims, context->output_shape(i));
     output_bytes.emplace_back(static_cast<size_t>(io.dims.volume()) * element_size(io.dtype));
     output_data.push_back(output_bytes.back().data());
+    outputs.push_back(std::move(io));
   }
-  auto context = engine->create_execution_context();
   INT8RT_RETURN_IF_ERROR(context->execute(input_data, output_data));
 
   std::vector<OutputSummary> summaries;
@@ -272,7 +345,7 @@ Status run(const Args& args, Logger& logger) {
     if (error) return io_error("--output-dir ", dir, ": cannot create it: ", error.message());
   }
   for (int i = 0; i < engine->num_outputs(); ++i) {
-    const IoTensor& io = engine->output(i);
+    const IoTensor& io = outputs[static_cast<size_t>(i)];
     OutputSummary summary = summarize(io, output_bytes[static_cast<size_t>(i)]);
     if (!dir.empty()) {
       summary.file = (std::filesystem::path(dir) / sanitize(io.name, i, used_names)).string();
@@ -282,9 +355,9 @@ Status run(const Args& args, Logger& logger) {
     summaries.push_back(std::move(summary));
   }
   if (args.has("json")) {
-    print_json(model, *engine, summaries);
+    print_json(model, *engine, outputs, summaries);
   } else {
-    print_text(*engine, summaries);
+    print_text(outputs, summaries);
   }
   return Status::ok();
 }

