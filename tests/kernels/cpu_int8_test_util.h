@@ -145,6 +145,7 @@ class Int8Layer {
       EXPECT_TRUE(y->set_dynamic_range(-amax, amax).is_ok());
     }
   }
+  Layer* current() const { return layer_; }
   Dims out_dims() const { return layer_->output(0)->dims(); }
 
   // Runs the layer on the CPU backend. Fails (and returns nothing) when there is no oneDNN kernel.

@@ -3,9 +3,6 @@ namespace int8rt::cpu {
 Result<KernelPtr> make_batchnorm(const Layer&, std::span<const Layout>) {
   return KernelPtr();
 }
-Result<KernelPtr> make_int8_pooling(const Layer&, std::span<const Layout>) {
-  return KernelPtr();
-}
 Result<KernelPtr> make_int8_add(const Layer&, std::span<const Layout>) {
   return KernelPtr();
 }

@@ -9,18 +9,23 @@
 // include-pad average whose windows overrun the declared pads is left to the reference kernel
 // (ONNX counts the declared pads but not the overrun).
 #include "backends/cpu/cpu_kernels.h"
+#include "backends/cpu/int8_common.h"
 #include "backends/cpu/onednn_common.h"
 
 namespace int8rt::cpu {
 
 using dnnl::memory;
 
-Result<KernelPtr> make_pooling(const Layer& layer, std::span<const Layout> input_layouts) {
+namespace {
+
+// `int8`: an s8 source; the destination is s8 or f32 (dequantized) as the output's dtype says.
+Result<KernelPtr> pooling_kernel(const Layer& layer, std::span<const Layout> input_layouts,
+                                 bool int8) {
   const Tensor* x = layer.input(0);
   const Tensor* y = layer.output(0);
   const int rank = x->dims().rank();
   const int spatial = rank - 2;
-  if (x->dtype() != DataType::kFloat || rank < 3 || rank > 5) return KernelPtr();
+  if (rank < 3 || rank > 5) return KernelPtr();
   if (layer.num_outputs() > 1 && layer.output(1) != nullptr) return KernelPtr();  // indices
 
   dnnl::algorithm algorithm = dnnl::algorithm::pooling_max;
@@ -69,12 +74,37 @@ Result<KernelPtr> make_pooling(const Layer& layer, std::span<const Layout> input
     }
   }
 
+  // INT8: the pooled value v (the max, an int8 value; the average, a float) is rescaled by
+  // `factor` (s_in / s_out, or s_in for a float output) with an eltwise linear post-op (one float
+  // multiplication, alpha · v + 0), and an INT8 output is clipped to [-127, 127].
+  dnnl::post_ops ops;
+  if (int8) {
+    const bool int8_output = y->dtype() == DataType::kInt8;
+    const std::optional<float> s_in = int8_scale_of(*x);
+    const std::optional<float> s_out = int8_output ? int8_scale_of(*y) : std::optional<float>(1.0f);
+    if (!s_in || !s_out) return KernelPtr();
+    const float factor = int8_output ? quant::requantize_ratio(*s_in, *s_out) : *s_in;
+    // The max or average of values in [-127, 127] needs neither when the scales are equal (the
+    // usual case), which keeps max pooling on the jit kernels (they take no post-ops).
+    if (factor != 1.0f) {
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, factor, 0.0f);
+      if (int8_output) ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, -127.0f, 127.0f);
+    }
+  }
+
   return guarded_create(layer, [&]() -> Result<KernelPtr> {
-    const memory::desc src = desc_of(input_layouts[0], x->dims(), DataType::kFloat);
-    const memory::desc dst(to_onednn_dims(y->dims()), memory::data_type::f32,
+    // s8 pooling has jit kernels for channels-last sources only: a plain source is read as NHWC.
+    const memory::desc src = int8 && input_layouts[0].is_plain()
+                                 ? memory::desc(to_onednn_dims(x->dims()), memory::data_type::s8,
+                                                rank == 3   ? memory::format_tag::nwc
+                                                : rank == 4 ? memory::format_tag::nhwc
+                                                            : memory::format_tag::ndhwc)
+                                 : desc_of(input_layouts[0], x->dims(), x->dtype());
+    const memory::desc dst(to_onednn_dims(y->dims()), to_onednn(y->dtype()),
                            memory::format_tag::any);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    attr.set_post_ops(ops);
     dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, dst,
                                         strides, kernel, dilates, pad_l, pad_r);
     dnnl::pooling_v2_forward::primitive_desc pd(desc, attr, onednn_engine());
@@ -85,6 +115,23 @@ Result<KernelPtr> make_pooling(const Layer& layer, std::span<const Layout> input
     result->bind_output(DNNL_ARG_DST, 0, pd.dst_desc());
     return KernelPtr(std::move(result));
   });
+}
+
+}  // namespace
+
+Result<KernelPtr> make_pooling(const Layer& layer, std::span<const Layout> input_layouts) {
+  const Tensor* x = layer.input(0);
+  const Tensor* y = layer.output(0);
+  if (x->dtype() != DataType::kFloat || y->dtype() != DataType::kFloat) return KernelPtr();
+  return pooling_kernel(layer, input_layouts, false);
+}
+
+Result<KernelPtr> make_int8_pooling(const Layer& layer, std::span<const Layout> input_layouts) {
+  const Tensor* x = layer.input(0);
+  const Tensor* y = layer.output(0);
+  // A float32 output (s8 -> f32 pooling) has no oneDNN implementation: the reference kernel.
+  if (!is_int8_data(x) || y->dtype() != DataType::kInt8) return KernelPtr();
+  return pooling_kernel(layer, input_layouts, true);
 }
 
 }  // namespace int8rt::cpu
