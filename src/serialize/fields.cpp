@@ -55,7 +55,10 @@ void write_bool(ByteWriter& out, bool value) {
 Status read_bool(ByteReader& in, bool& value, std::string_view what) {
   uint8_t raw = 0;
   INT8RT_RETURN_IF_ERROR(in.value(raw, what));
-  if (raw > 1) return in.error(what, detail::concat("boolean is ", int{raw}, ", expected 0 or 1"));
+  if (raw > 1) {
+    return ByteReader::error_at(in.offset() - 1, what,
+                                detail::concat("boolean is ", int{raw}, ", expected 0 or 1"));
+  }
   value = raw == 1;
   return Status::ok();
 }

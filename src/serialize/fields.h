@@ -40,8 +40,9 @@ Status read_enum(ByteReader& in, E& value, E max, std::string_view what) {
   uint8_t raw = 0;
   INT8RT_RETURN_IF_ERROR(in.value(raw, what));
   if (raw > static_cast<uint8_t>(max)) {
-    return in.error(what, detail::concat("value ", int{raw}, " is out of range (at most ",
-                                         int{static_cast<uint8_t>(max)}, ")"));
+    return ByteReader::error_at(in.offset() - 1, what,
+                                detail::concat("value ", int{raw}, " is out of range (at most ",
+                                               int{static_cast<uint8_t>(max)}, ")"));
   }
   value = static_cast<E>(raw);
   return Status::ok();

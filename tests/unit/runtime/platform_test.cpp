@@ -1,0 +1,74 @@
+// Builder::platform_has_fast_int8 and the build-log line about the INT8 path.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+
+#include "builder/platform.h"
+#include "int8rt/builder.h"
+
+namespace int8rt {
+namespace {
+
+class CapturingLogger final : public Logger {
+ public:
+  void log(Severity severity, std::string_view message) noexcept override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lines.emplace_back(severity, std::string(message));
+  }
+  std::vector<std::pair<Severity, std::string>> lines;
+
+ private:
+  std::mutex mutex_;
+};
+
+// The CPU's own flags (Linux /proc/cpuinfo), read independently of oneDNN.
+bool cpu_has_flag(const std::string& flag) {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(info, line)) {
+    if (line.rfind("flags", 0) == 0)
+      return (line + " ").find(" " + flag + " ") != std::string::npos;
+  }
+  return false;
+}
+
+TEST(Platform, FastInt8FollowsTheCpu) {
+  std::ifstream info("/proc/cpuinfo");
+  if (!info) GTEST_SKIP() << "no /proc/cpuinfo to compare with";
+  const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+  if (cap != nullptr) GTEST_SKIP() << "ONEDNN_MAX_CPU_ISA=" << cap << " caps the ISA";
+  Builder builder;
+  const bool vnni =
+      cpu_has_flag("avx512_vnni") || cpu_has_flag("avx_vnni") || cpu_has_flag("amx_int8");
+  const bool avx2 = cpu_has_flag("avx2");
+  EXPECT_EQ(builder.platform_has_fast_int8(), vnni);
+  const Int8Speed expected = vnni ? Int8Speed::kFast : avx2 ? Int8Speed::kSlower : Int8Speed::kNone;
+  EXPECT_EQ(builder.platform_int8_speed(), expected)
+      << "oneDNN ISA " << detail::int8_platform().isa << ", vnni " << vnni << ", avx2 " << avx2;
+  EXPECT_EQ(to_string(Int8Speed::kFast), "fast");
+  EXPECT_EQ(to_string(Int8Speed::kSlower), "slower");
+  EXPECT_EQ(to_string(Int8Speed::kNone), "none");
+}
+
+TEST(Platform, OneInfoLineNamesThePath) {
+  CapturingLogger logger;
+  detail::log_int8_platform(logger, Backend::kCpu);
+  ASSERT_EQ(logger.lines.size(), 1u);
+  EXPECT_EQ(logger.lines[0].first, Logger::Severity::kInfo);
+  const std::string& line = logger.lines[0].second;
+  EXPECT_NE(line.find(detail::int8_platform().isa), std::string::npos) << line;
+  EXPECT_NE(line.find(std::string(to_string(detail::int8_platform().speed)) == "fast" ? "fast"
+                      : detail::int8_platform().speed == Int8Speed::kSlower           ? "slower"
+                                                                            : "no fast INT8"),
+            std::string::npos)
+      << line;
+  CapturingLogger reference;
+  detail::log_int8_platform(reference, Backend::kReference);
+  ASSERT_EQ(reference.lines.size(), 1u);
+  EXPECT_NE(reference.lines[0].second.find("reference"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace int8rt
