@@ -6,6 +6,7 @@
 
 #include "core/file_io.h"
 #include "data/normalization.h"
+#include "data/text_cursor.h"
 #include "int8rt/data.h"
 
 namespace int8rt {
@@ -18,9 +19,10 @@ constexpr int64_t kPixels = kSide * kSide;
 // Reads the numbers of {"data": [...]} where [...] is a flat array of numbers or an array of
 // arrays of numbers (flattened in order). This is all the JSON these files use; anything else is
 // an error naming the byte offset.
-class NumberArrayReader {
+class NumberArrayReader : TextCursor {
  public:
-  NumberArrayReader(std::string_view text, const std::string& path) : text_(text), path_(path) {}
+  NumberArrayReader(std::string_view text, const std::string& path)
+      : TextCursor(text), path_(path) {}
 
   Result<std::vector<double>> read() {
     if (!consume('{')) return error("expected '{'");
@@ -57,20 +59,6 @@ class NumberArrayReader {
     }
   }
 
-  void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
-                                   text_[pos_] == '\r' || text_[pos_] == '\t')) {
-      ++pos_;
-    }
-  }
-  bool consume(char c) {
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
   Status error(std::string_view what) const {
     if (pos_ >= text_.size()) {
       return parse_error(path_, ": truncated JSON (", what, " at end of file, byte ", pos_, ")");
@@ -78,9 +66,7 @@ class NumberArrayReader {
     return parse_error(path_, ": ", what, " at byte ", pos_, ", expected {\"data\": [numbers]}");
   }
 
-  std::string_view text_;
   const std::string& path_;
-  size_t pos_ = 0;
 };
 
 }  // namespace

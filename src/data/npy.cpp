@@ -14,6 +14,7 @@
 
 #include "core/file_io.h"
 #include "data/npy_layout.h"
+#include "data/text_cursor.h"
 #include "int8rt/data.h"
 
 namespace int8rt {
@@ -84,28 +85,10 @@ std::string descr_for(DataType dtype) {
 
 // A cursor over the header dict. Only the literal forms numpy writes are accepted: strings in
 // single or double quotes, True/False, and tuples of integers.
-class HeaderReader {
+class HeaderReader : public TextCursor {
  public:
-  explicit HeaderReader(std::string_view text) : text_(text) {}
+  using TextCursor::TextCursor;
 
-  void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
-                                   text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-  bool consume(char c) {
-    skip_space();
-    if (pos_ < text_.size() && text_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  bool peek(char c) {
-    skip_space();
-    return pos_ < text_.size() && text_[pos_] == c;
-  }
   std::optional<std::string> string() {
     skip_space();
     if (pos_ >= text_.size() || (text_[pos_] != '\'' && text_[pos_] != '"')) return std::nullopt;
@@ -150,10 +133,6 @@ class HeaderReader {
     }
     return values;
   }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
 };
 
 struct Header {
