@@ -40,6 +40,14 @@ bool can_write_float(OpType type) {
   return type == OpType::kConv || type == OpType::kGemm || type == OpType::kMatMul;
 }
 
+// Ops whose INT8 kernels take float32 constants (weights, bias) and quantize them themselves.
+// Other ops read every input as data: a float32 constant among them has no range to quantize it
+// with (calibration covers activations only), so the layer stays float32.
+bool takes_weights(OpType type) {
+  return type == OpType::kConv || type == OpType::kConvTranspose || type == OpType::kGemm ||
+         type == OpType::kMatMul;
+}
+
 bool is_data_input(const Tensor* t) {
   return t != nullptr && !t->is_constant();
 }
@@ -78,6 +86,10 @@ class Assigner {
     bool input_is_int8 = false;
     for (int j = 0; j < layer.num_inputs(); ++j) {
       const Tensor* t = layer.input(j);
+      if (t != nullptr && t->is_constant() && t->dtype() == DataType::kFloat &&
+          !takes_weights(layer.type())) {
+        return "input \"" + t->name() + "\" is a float32 constant";
+      }
       if (!is_data_input(t)) continue;
       if (t->dtype() != DataType::kFloat) {
         return "input \"" + t->name() + "\" is " + std::string(to_string(t->dtype()));

@@ -305,6 +305,30 @@ TEST(AssignPrecision, RequestOnAFusedAwayLayerAppliesToTheFusedLayer) {
       << logger.dump();
 }
 
+// Add(x, constant): the constant has no range, so the Add cannot read it as int8. A Conv's float
+// constants are weights, which its kernel quantizes itself.
+TEST(AssignPrecision, FloatConstantOperandKeepsElementwiseLayersFloat) {
+  Network net;
+  Tensor* x = net.add_input("x", DataType::kFloat, Dims{1, 2, 3, 3}).value();
+  Tensor* w = add_random(net, "w", Dims{2, 2, 1, 1}, 11);
+  Tensor* offset = add_random(net, "offset", Dims{1, 2, 3, 3}, 12);
+  add(net, OpType::kConv, "conv", {x, w}, "c", ConvAttrs{});
+  add(net, OpType::kAdd, "add", {net.find_tensor("c"), offset}, "y");
+  ASSERT_TRUE(net.mark_output(net.find_tensor("y")).is_ok());
+  CapturingLogger logger;
+  ASSERT_TRUE(passes::fold_constants(net, logger).is_ok());
+  for (const char* name : {"x", "c", "y"})
+    set_range(net, name, 2.0f);
+  auto result = passes::assign_precision(net, fake_kernels({OpType::kConv, OpType::kAdd}), logger);
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  EXPECT_TRUE(result->is_int8(*net.find_layer("conv")));
+  EXPECT_FALSE(result->is_int8(*net.find_layer("add")));
+  EXPECT_EQ(
+      logger.find(kInfo, "Add \"add\": float32 (input \"offset\" is a float32 constant)").size(),
+      1u)
+      << logger.dump();
+}
+
 TEST(AssignPrecision, WithoutAPredicateEverythingIsFloat) {
   auto net = int8_request_on_softmax();
   net->find_layer("s")->reset_precision();
