@@ -10,6 +10,7 @@
 #include "data/image_codec.h"
 #include "data/image_preprocess.h"
 #include "data/sources.h"
+#include "data/text_cursor.h"
 
 namespace int8rt {
 
@@ -65,19 +66,12 @@ Result<ImageList> read_image_list(const std::string& list_path) {
   const fs::path base = fs::path(list_path).parent_path();
   ImageList list;
   int labelled = -1;  // unknown until the first entry
-  size_t start = 0;
-  int line_number = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
-    start = end + 1;
-    ++line_number;
-    auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-    while (!line.empty() && is_space(line.back()))
-      line.remove_suffix(1);
-    while (!line.empty() && is_space(line.front()))
-      line.remove_prefix(1);
+  constexpr std::string_view kSpace = " \t\r";
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const int line_number = lines.line_number();
+    line = trim_front(trim_back(line, kSpace), kSpace);
     if (line.empty() || line.front() == '#') continue;
     // "PATH LABEL": the last field is the label when it is an integer and a path precedes it.
     std::string_view path = line;
@@ -93,8 +87,7 @@ Result<ImageList> read_image_list(const std::string& list_path) {
         }
         label = value;
         path = line.substr(0, split);
-        while (!path.empty() && is_space(path.back()))
-          path.remove_suffix(1);
+        path = trim_back(path, kSpace);
       }
     }
     const int has_label = label >= 0 ? 1 : 0;

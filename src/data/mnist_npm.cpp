@@ -74,25 +74,16 @@ class NumberArrayReader : TextCursor {
 Result<std::vector<int64_t>> read_index_list(const std::string& path) {
   INT8RT_ASSIGN_OR_RETURN(std::string text, read_file(path));
   std::vector<int64_t> indices;
-  size_t start = 0;
-  int line_number = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
-    start = end + 1;
-    ++line_number;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
-      line.remove_suffix(1);
-    }
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
-      line.remove_prefix(1);
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    line = trim_front(trim_back(line, "\r \t"), " \t");
     if (line.empty() || line.front() == '#') continue;
     int64_t value = -1;
     auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
     if (ec != std::errc() || ptr != line.data() + line.size() || value < 0) {
-      return parse_error(path, ":", line_number, ": expected a non-negative integer index, got \"",
-                         line, "\"");
+      return parse_error(path, ":", lines.line_number(),
+                         ": expected a non-negative integer index, got \"", line, "\"");
     }
     indices.push_back(value);
   }
