@@ -138,6 +138,14 @@ class Int8Layer {
       t->set_dtype(saved_type);
     return layer_;
   }
+  // Adds the layer with output 0 given (no shape inference), e.g. the INT8 reformats.
+  Layer* layer_with_output(OpType type, std::vector<Tensor*> inputs, Attrs attrs, Dims dims,
+                           DataType out_type, float amax) {
+    layer_ = net_.add_layer(type, "op", std::move(inputs), std::move(attrs), {"y"}).value();
+    layer_->output(0)->set_dims(std::move(dims));
+    set_output(out_type, amax);
+    return layer_;
+  }
   void set_output(DataType type, float amax) {
     Tensor* y = layer_->output(0);
     y->set_dtype(type);
