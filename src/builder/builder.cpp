@@ -8,6 +8,7 @@
 #include "builder/lower.h"
 #include "builder/memory_plan.h"
 #include "core/log.h"
+#include "ir/quantization.h"
 #include "passes/passes.h"
 #include "runtime/engine_impl.h"
 
@@ -24,6 +25,18 @@ std::string_view to_string(Backend backend) {
 }
 
 namespace {
+
+// INT8 when the layer reads or writes quantized data (an INT8 kernel, or a Quantize/Dequantize
+// reformat); the precision Engine::layers() reports.
+DataType step_precision(const Layer& layer) {
+  for (int j = 0; j < layer.num_inputs(); ++j) {
+    if (ir::is_quantized(layer.input(j)) && !layer.input(j)->is_constant()) return DataType::kInt8;
+  }
+  for (int j = 0; j < layer.num_outputs(); ++j) {
+    if (ir::is_quantized(layer.output(j))) return DataType::kInt8;
+  }
+  return DataType::kFloat;
+}
 
 Result<KernelPtr> choose_kernel(const Layer& layer, Backend backend,
                                 std::span<const Layout> input_layouts) {
@@ -130,6 +143,7 @@ Result<std::shared_ptr<detail::EngineImpl>> detail::lower(const Network& network
     detail::EngineStep step;
     step.layer_name = layer.name();
     step.op = layer.type();
+    step.precision = step_precision(layer);
     step.kernel = std::move(kernel).value();
     for (int j = 0; j < layer.num_inputs(); ++j) {
       int id = -1;

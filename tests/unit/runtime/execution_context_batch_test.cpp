@@ -32,6 +32,24 @@ TEST(ContextBatch, SmallerBatchMatchesAnEngineBuiltForIt) {
   }
 }
 
+TEST(ContextBatch, Int8EngineAtSmallerBatchesMatchesEnginesBuiltForThem) {
+  for (Backend backend : {Backend::kCpu, Backend::kReference}) {
+    auto big = engine_testing::build_model("resnet_fmnist", 4, backend, /*int8=*/true);
+    ASSERT_TRUE(big.is_ok()) << big.status().to_string();
+    auto context = (*big)->create_execution_context();
+    for (int64_t batch : {1, 3}) {
+      const std::string config = "resnet_fmnist int8 backend " + std::string(to_string(backend)) +
+                                 ", built for 4, run at " + std::to_string(batch) + ", seed 23";
+      auto exact = engine_testing::build_model("resnet_fmnist", batch, backend, /*int8=*/true);
+      ASSERT_TRUE(exact.is_ok()) << config << ": " << exact.status().to_string();
+      const Buffers inputs = engine_testing::random_inputs(**big, batch, 23);
+      engine_testing::expect_bitwise_equal(engine_testing::run(**exact, inputs, batch),
+                                           engine_testing::run(*context, **big, inputs, batch),
+                                           config);
+    }
+  }
+}
+
 // The reference kernels compute each batch row on its own: the rows of a full run are those of a
 // run on the first rows alone.
 TEST(ContextBatch, ReferenceRowsDoNotDependOnTheBatch) {
