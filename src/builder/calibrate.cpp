@@ -219,8 +219,10 @@ Result<CalibrationReport> Builder::calibrate_network(const Network& network,
     report.algorithm = calibrator->algorithm();
     INT8RT_RETURN_IF_ERROR(check_parameters(*calibrator));
   }
+  // Without a calibrator nothing runs: the network keeps the shapes it is built with.
   INT8RT_RETURN_IF_ERROR(detail::bind_input_shapes(
-      *net, detail::with_batch_size(network, config.input_shapes(), batch)));
+      *net, calibrator ? detail::with_batch_size(network, config.input_shapes(), batch)
+                       : config.input_shapes()));
   if (calibrator && calibrates_after_fusion(calibrator->algorithm())) {
     INT8RT_RETURN_IF_ERROR(passes::optimize(*net, logger));
   } else {

@@ -236,6 +236,18 @@ TEST(Calibrate, WithoutCalibratorReportsMissingRanges) {
   EXPECT_NE(log.text.find("tensor \"y\" has no dynamic range"), std::string::npos) << log.text;
 }
 
+TEST(Calibrate, WithoutCalibratorKeepsAFixedBatch) {
+  auto net = std::make_unique<Network>();
+  Tensor* x = net->add_input("x", DataType::kFloat, Dims{2, kWidth}).value();
+  Layer* relu = net->add_layer(OpType::kRelu, "relu", {x}, NoAttrs{}, {"y"}).value();
+  ASSERT_TRUE(net->mark_output(relu->output(0)).is_ok());
+  ASSERT_TRUE(x->set_dynamic_range(-1.0f, 1.0f).is_ok());
+  Builder builder;
+  auto report = builder.calibrate(*net, BuilderConfig{});
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_EQ(report->missing, std::vector<std::string>{"y"});
+}
+
 TEST(Calibrate, ErrorsInGetBatchStopCalibration) {
   MemoryCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, random_batches(3, 1.0f, 7));
   calibrator.fail_at(1);
