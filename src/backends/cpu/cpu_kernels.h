@@ -3,11 +3,12 @@
 // to the reference kernel), or an error. `input_layouts` are the layouts the layer's inputs are
 // produced in; a kernel may adopt them (elementwise ops, pooling) or ask for others (conv).
 //
-// INT8: conv and matmul take the same path with s8/u8 source and destination descriptors (the
-// element type is part of a layout, so s8 NHWC activations propagate like f32 ones), weights
-// quantized per output channel and packed once by reorder_constant, and the per-channel output
-// scales s_in · s_w[c] / s_out set on the primitive_attr (set_output_scales(1 << 1, scales)) next
-// to the same post-ops; quantize/dequantize reformats are reorders with a scale attribute.
+// INT8 (a data input is kInt8 with a range; int8_*.cpp, quantize.cpp, docs/int8.md "oneDNN
+// backend notes"): conv and matmul with s8 sources (s8 NHWC activations propagate like f32 ones:
+// the element type is part of a layout), weights quantized per output channel by quant.h and
+// packed once, per-channel output scales and the output stage as post-ops; pooling, Add and Concat
+// on s8; Quantize as a loop, Dequantize as a scaled reorder. Every INT8 kernel matches the
+// reference INT8 kernels bit for bit, or is not created.
 #pragma once
 
 #include <span>
