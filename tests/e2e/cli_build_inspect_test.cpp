@@ -141,6 +141,51 @@ TEST_F(CliBuild, InspectListsInt8LayersAndFusedOps) {
   EXPECT_EQ(occurrences(json.out, "\"kernel\": "), occurrences(built.out, "\"kernel\": "));
 }
 
+// The line of layer `name` in build's text output.
+std::string layer_line(const std::string& out, const std::string& name) {
+  const size_t at = out.find(" \"" + name + "\": ");
+  if (at == std::string::npos) return "";
+  const size_t start = out.rfind('\n', at) == std::string::npos ? 0 : out.rfind('\n', at) + 1;
+  return out.substr(start, out.find('\n', at) - start);
+}
+
+TEST_F(CliBuild, LayerPrecisionRequests) {
+  TempDir dir;
+  const std::string conv1 = "/features/features.0/Conv+/features/features.1/Relu";
+  std::vector<std::string> build = {"build", "--onnx", lenet_};
+  for (const std::string& flag : int8_flags(dir.file("c.cache"), "data"))
+    build.push_back(flag);
+  CliResult int8 = run_cli(build);
+  ASSERT_EQ(int8.exit_code, 0) << int8.command << "\n" << int8.err;
+  const std::string int8_line = layer_line(int8.out, conv1);
+  EXPECT_NE(int8_line.find(": int8, "), std::string::npos) << int8.out;
+
+  // conv1 asked to run FP32: its kernel changes, the other layers stay as they were.
+  std::vector<std::string> fp32_conv1 = build;
+  fp32_conv1.insert(fp32_conv1.end(), {"--layer-precisions",
+                                       dir.write("p.txt", "/features/features.0/Conv: fp32\n")});
+  CliResult requested = run_cli(fp32_conv1);
+  ASSERT_EQ(requested.exit_code, 0) << requested.command << "\n" << requested.err;
+  const std::string fp32_line = layer_line(requested.out, conv1);
+  ASSERT_FALSE(fp32_line.empty()) << requested.out;
+  EXPECT_NE(fp32_line.find(": float32, "), std::string::npos) << requested.out;
+  EXPECT_NE(fp32_line, int8_line) << requested.out;
+  const std::string gemm = "/classifier/classifier.4/Gemm";
+  EXPECT_EQ(layer_line(requested.out, gemm), layer_line(int8.out, gemm)) << requested.out;
+
+  // INT8 asked of a layer without an INT8 kernel: a fallback, or an error naming the layer when
+  // constraints are obeyed.
+  std::vector<std::string> int8_sub = build;
+  int8_sub.insert(int8_sub.end(),
+                  {"--layer-precisions", dir.write("q.txt", "/normalize/Sub: int8\n")});
+  CliResult fallback = run_cli(int8_sub);
+  EXPECT_EQ(fallback.exit_code, 0) << fallback.command << "\n" << fallback.err;
+  int8_sub.push_back("--obey-precision-constraints");
+  CliResult obeyed = run_cli(int8_sub);
+  EXPECT_EQ(obeyed.exit_code, 1) << obeyed.command << "\n" << obeyed.err;
+  EXPECT_NE(obeyed.err.find("\"/normalize/Sub\""), std::string::npos) << obeyed.err;
+}
+
 TEST_F(CliBuild, BadPlansAreUserErrorsNamingTheFile) {
   TempDir dir;
   const std::string plan = dir.file("lenet.plan");
