@@ -186,6 +186,35 @@ TEST_F(CliBuild, LayerPrecisionRequests) {
   EXPECT_NE(obeyed.err.find("\"/normalize/Sub\""), std::string::npos) << obeyed.err;
 }
 
+TEST_F(CliBuild, RangesFileAloneNeedsNoCalibration) {
+  TempDir dir;
+  const std::string ranges = dir.file("ranges.txt");
+  CliResult calibrated = run_cli({"calibrate", "--onnx", lenet_, "--data", training_, "--batch",
+                                  "20", "--cache", dir.file("c.cache"), "--ranges-out", ranges});
+  ASSERT_EQ(calibrated.exit_code, 0) << calibrated.command << "\n" << calibrated.err;
+  const std::string plan = dir.file("lenet.plan");
+  CliResult built = run_cli(
+      {"build", "--onnx", lenet_, "--int8", "--ranges", ranges, "--save-engine", plan, "--json"});
+  ASSERT_EQ(built.exit_code, 0) << built.command << "\n" << built.err;
+  EXPECT_GE(occurrences(built.out, "\"precision\": \"int8\""), 5u) << built.out;
+  EXPECT_NE(built.out.find("\"calibration\": null"), std::string::npos) << built.out;
+  // One range per line of the file (every activation of LeNet-5 but none of its constants).
+  const std::string text = slurp(ranges);
+  const size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+  EXPECT_NE(built.out.find("\"manual_ranges\": " + std::to_string(lines)), std::string::npos)
+      << built.out;
+
+  // The plan and the in-memory build from the same ranges agree.
+  const std::string x = write_digits(dir);
+  CliResult from_plan = run_cli({"run", "--engine", plan, "--input", x, "--json"});
+  CliResult from_onnx = run_cli({"run", "--onnx", lenet_, "--input", x, "--shapes",
+                                 "input:32x1x28x28", "--int8", "--ranges", ranges, "--json"});
+  ASSERT_EQ(from_plan.exit_code, 0) << from_plan.command << "\n" << from_plan.err;
+  ASSERT_EQ(from_onnx.exit_code, 0) << from_onnx.command << "\n" << from_onnx.err;
+  auto outputs = [](const std::string& json) { return json.substr(json.find("\"outputs\"")); };
+  EXPECT_EQ(outputs(from_plan.out), outputs(from_onnx.out));
+}
+
 TEST_F(CliBuild, BadPlansAreUserErrorsNamingTheFile) {
   TempDir dir;
   const std::string plan = dir.file("lenet.plan");

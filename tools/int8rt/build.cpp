@@ -46,6 +46,7 @@ constexpr char kUsage[] =
 struct Built {
   std::unique_ptr<Engine> engine;
   std::string calibration;
+  size_t manual_ranges = 0;
   int64_t plan_bytes = -1;
   Int8Speed speed = Int8Speed::kNone;
 };
@@ -84,6 +85,7 @@ Result<Built> build(const Args& args, Logger& logger) {
   Built built;
   INT8RT_ASSIGN_OR_RETURN(built.engine, builder.build(*network, *config));
   built.calibration = calibration_summary(setup);
+  built.manual_ranges = setup.manual_ranges;
   built.speed = builder.platform_int8_speed();
   if (args.has("save-engine")) {
     const std::string path = args.get("save-engine");
@@ -105,6 +107,10 @@ void print_text(const Args& args, const Built& built) {
   std::printf("layers: %d int8, %d float32 (%zu in all); backend %s; platform INT8: %s\n", int8,
               static_cast<int>(layers.size()) - int8, layers.size(),
               built.engine->backend().c_str(), std::string(to_string(built.speed)).c_str());
+  if (built.manual_ranges > 0) {
+    std::printf("ranges set by hand: %zu tensors (--ranges %s)\n", built.manual_ranges,
+                args.get("ranges").c_str());
+  }
   if (!built.calibration.empty()) std::printf("%s\n", built.calibration.c_str());
   if (args.has("save-engine")) {
     std::printf("engine saved to %s (%lld bytes)\n", args.get("save-engine").c_str(),
@@ -126,9 +132,9 @@ void print_json(const Args& args, const Built& built) {
                 json_string(to_string(layer.precision)).c_str(), json_string(layer.kernel).c_str());
   }
   std::printf(
-      "\n], \"int8_layers\": %d, \"float_layers\": %d, \"calibration\": %s, \"engine\": %s, "
-      "\"plan_bytes\": %lld}\n",
-      int8, static_cast<int>(layers.size()) - int8,
+      "\n], \"int8_layers\": %d, \"float_layers\": %d, \"manual_ranges\": %zu, "
+      "\"calibration\": %s, \"engine\": %s, \"plan_bytes\": %lld}\n",
+      int8, static_cast<int>(layers.size()) - int8, built.manual_ranges,
       built.calibration.empty() ? "null" : json_string(built.calibration).c_str(),
       args.has("save-engine") ? json_string(args.get("save-engine")).c_str() : "null",
       static_cast<long long>(built.plan_bytes));

@@ -169,6 +169,8 @@ Status configure_int8(const Args& args, const std::string& data_flag, int64_t ba
     setup.cache_path = args.get("cache");
     INT8RT_RETURN_IF_ERROR(check_writable_location("cache", setup.cache_path));
     options.cache_path = setup.cache_path;
+    std::error_code error;
+    setup.cache_existed = std::filesystem::exists(setup.cache_path, error);
     options.batch_size = batch;
     INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<DataSource> source,
                             open_data_source(args.get(data_flag)));
@@ -184,7 +186,8 @@ std::string calibration_summary(const Int8Setup& setup) {
   if (!setup.calibrator) return {};
   const StreamCalibrator& c = *setup.calibrator;
   if (c.batches_served() == 0) {
-    return "calibration skipped: ranges from the cache " + setup.cache_path;
+    return setup.cache_existed ? "calibration skipped: ranges from the cache " + setup.cache_path
+                               : "calibration skipped: every range was set by --ranges";
   }
   return "calibrated with " + std::string(to_string(c.algorithm())) + " on " +
          std::to_string(c.batches_served()) + " batches of " + std::to_string(c.batch_size()) +

@@ -41,6 +41,7 @@ struct Int8Setup {
   std::unique_ptr<TerminalProgress> progress;
   size_t manual_ranges = 0;
   std::string cache_path;
+  bool cache_existed = false;  // the cache file was there before the build
 };
 
 // Applies the int8_flags() to `network` and `config`: the kInt8 flag, ranges from --ranges
