@@ -262,3 +262,61 @@ TEST(CpuInt8Conv, BatchAndFloatOutput) {
 
 }  // namespace
 }  // namespace int8rt
+
+namespace int8rt {
+namespace {
+
+using namespace int8_testing;
+
+// 1-D and 3-D convolutions against the reference INT8 kernel alone (the naive loop above is 2-D).
+void check_against_reference(const Dims& x_dims, const Dims& w_dims, ConvAttrs attrs, bool residual,
+                             uint32_t seed) {
+  SCOPED_TRACE("INT8 Conv x=" + x_dims.to_string() + " w=" + w_dims.to_string() +
+               " group=" + std::to_string(attrs.group) + " residual=" + std::to_string(residual) +
+               " seed=" + std::to_string(seed));
+  Int8Layer t;
+  std::vector<Tensor*> inputs{
+      t.int8_input(x_dims, 1.7f, seed + 1),
+      t.constant(w_dims, random_floats(w_dims.volume(), seed + 2, -1.0f, 1.0f)),
+      t.constant(Dims{w_dims[0]}, random_floats(w_dims[0], seed + 3, -1.0f, 1.0f))};
+  Dims y_dims;
+  {
+    Int8Layer probe;
+    probe.layer(OpType::kConv,
+                {probe.int8_input(x_dims, 1.0f, 1u),
+                 probe.constant(w_dims, std::vector<float>(static_cast<size_t>(w_dims.volume())))},
+                attrs);
+    y_dims = probe.out_dims();
+  }
+  if (residual) inputs.push_back(t.int8_input(y_dims, 2.5f, seed + 4));
+  t.layer(OpType::kConv, inputs, attrs);
+  t.set_output(DataType::kInt8, 3.0f);
+  auto out = t.run_cpu();
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(out->kernel.rfind("onednn.conv", 0), 0u) << out->kernel;
+  auto ref = t.run_reference();
+  ASSERT_TRUE(ref.has_value());
+  EXPECT_TRUE(int8_equal(out->q, ref->q)) << out->kernel << " vs " << ref->kernel;
+}
+
+TEST(CpuInt8Conv, OneAndThreeSpatialAxes) {
+  ConvAttrs a1;
+  a1.kernel_shape = {5};
+  a1.strides = {2};
+  a1.pads = {2, 1};
+  a1.dilations = {1};
+  a1.activation = {ActivationKind::kRelu, 0.0f, 0.0f};
+  check_against_reference(Dims{2, 16, 30}, Dims{24, 16, 5}, a1, false, 60);
+  check_against_reference(Dims{1, 16, 30}, Dims{16, 16, 5}, a1, true, 61);
+  ConvAttrs a3;
+  a3.kernel_shape = {3, 3, 3};
+  a3.strides = {1, 2, 2};
+  a3.pads = {1, 1, 1, 1, 1, 1};
+  a3.dilations = {1, 1, 1};
+  check_against_reference(Dims{1, 8, 6, 8, 8}, Dims{16, 8, 3, 3, 3}, a3, false, 62);
+  a3.group = 2;
+  check_against_reference(Dims{2, 8, 5, 6, 6}, Dims{8, 4, 3, 3, 3}, a3, false, 63);
+}
+
+}  // namespace
+}  // namespace int8rt
