@@ -105,6 +105,8 @@ class Builder {
   Logger& logger() const { return *logger_; }
 
  private:
+  Result<std::unique_ptr<Engine>> build_engine(const Network& network,
+                                               const BuilderConfig& config) const;
   Result<CalibrationReport> calibrate_network(const Network& network,
                                               const BuilderConfig& config) const;
 

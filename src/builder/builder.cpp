@@ -7,6 +7,8 @@
 #include "builder/input_shapes.h"
 #include "builder/lower.h"
 #include "builder/memory_plan.h"
+#include "builder/platform.h"
+#include "core/guard.h"
 #include "core/log.h"
 #include "ir/quantization.h"
 #include "passes/passes.h"
@@ -236,6 +238,11 @@ Status assign_int8(Network& net, const BuilderConfig& config, Logger& logger) {
 
 Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
                                                const BuilderConfig& config) const {
+  return catch_exceptions("build", [&] { return build_engine(network, config); });
+}
+
+Result<std::unique_ptr<Engine>> Builder::build_engine(const Network& network,
+                                                      const BuilderConfig& config) const {
   Logger& logger = *logger_;
   if (network.num_outputs() == 0) {
     return invalid_argument("network \"", network.name(), "\" has no outputs: mark one with ",
@@ -244,9 +251,7 @@ Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
   const bool int8 = config.get_flag(BuilderFlag::kInt8);
   std::unique_ptr<Network> net = network.clone();
   INT8RT_RETURN_IF_ERROR(detail::bind_input_shapes(*net, config.input_shapes()));
-  // Without a calibrator the ranges set by hand (already on the copy) are all there is. Not
-  // Builder::calibrate then: it would bind the inputs to batch 1, which a fixed-batch network
-  // rejects.
+  // Without a calibrator the ranges set by hand (already on the copy) are all there is.
   const bool calibrate_ranges = int8 && config.int8_calibrator() != nullptr;
   if (calibrate_ranges) {
     INT8RT_ASSIGN_OR_RETURN(CalibrationReport report, calibrate(network, config));
@@ -254,6 +259,7 @@ Result<std::unique_ptr<Engine>> Builder::build(const Network& network,
   }
   INT8RT_RETURN_IF_ERROR(passes::optimize(*net, logger));
   if (int8) {
+    detail::log_int8_platform(logger, config.backend());
     if (!calibrate_ranges) warn_missing_ranges(*net, logger);
     INT8RT_RETURN_IF_ERROR(assign_int8(*net, config, logger));
   }
