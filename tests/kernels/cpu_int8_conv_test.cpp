@@ -220,6 +220,11 @@ TEST(CpuInt8Conv, GroupsAndDepthwise) {
   c.strides = {1, 1};
   c.activation = {ActivationKind::kClip, 0.0f, 6.0f};
   check_int8_conv(c, 24);
+  c.residual = true;
+  check_int8_conv(c, 25);
+  c.residual = false;
+  c.int8_output = false;
+  check_int8_conv(c, 26);
 }
 
 TEST(CpuInt8Conv, FusedActivations) {

@@ -13,8 +13,11 @@
 // with weights [w | -w]. A pair sum is at most 2 · 127 · 127 = 32258 < 32767, so vpmaddubsw never
 // saturates and acc is exact; a u8 source needs no compensation and no weight adjustment. It costs
 // twice the multiply-adds and one pass writing the split source (NHWC u8) into scratch.
+// Depthwise convs get a form of their own (DepthwiseSplitKernel below).
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include "backends/cpu/conv_geometry.h"
 #include "backends/cpu/cpu_kernels.h"
@@ -106,6 +109,82 @@ class SplitSourceConvKernel final : public Kernel {
   size_t split_bytes_;
 };
 
+// Depthwise convs (one input channel per group) without VNNI: the split form would make groups of
+// two channels, which oneDNN runs with its reference implementation. Instead two u8 depthwise
+// convs (jit) compute x⁺ · w and x⁻ · w into int32, acc = (x⁺ · w) - (x⁻ · w) exactly, and
+// quant::OutputStage (the reference's own arithmetic) finishes each element. All channels-last.
+class DepthwiseSplitKernel final : public Kernel {
+ public:
+  DepthwiseSplitKernel(std::unique_ptr<PrimitiveKernel> conv, memory::desc source, memory::desc out,
+                       memory::desc residual, quant::OutputStage stage, int64_t in_count,
+                       int64_t out_count, int64_t out_channels)
+      : conv_(std::move(conv)),
+        source_(std::move(source)),
+        out_(std::move(out)),
+        residual_(std::move(residual)),
+        stage_(std::move(stage)),
+        in_count_(in_count),
+        out_count_(out_count),
+        out_channels_(out_channels),
+        split_bytes_(round64(static_cast<size_t>(in_count))),
+        acc_bytes_(round64(static_cast<size_t>(out_count) * sizeof(int32_t))) {}
+
+  std::string name() const override { return conv_->name() + "[depthwise split s8]"; }
+  size_t scratch_bytes() const override {
+    return 2 * split_bytes_ + 2 * acc_bytes_ + conv_->scratch_bytes();
+  }
+  std::unique_ptr<KernelState> create_state() const override { return nullptr; }
+  Layout input_layout(int index) const override {
+    return index == 0 ? to_layout(source_) : index == 3 ? to_layout(residual_) : Layout();
+  }
+  Layout output_layout(int) const override { return to_layout(out_); }
+
+  Status execute(const KernelIo& io) const override {
+    const auto* x = static_cast<const int8_t*>(io.inputs[0]);
+    auto* bytes = static_cast<std::byte*>(io.scratch);
+    auto* pos = reinterpret_cast<uint8_t*>(bytes);
+    auto* neg = reinterpret_cast<uint8_t*>(bytes + split_bytes_);
+    auto* acc_pos = reinterpret_cast<int32_t*>(bytes + 2 * split_bytes_);
+    auto* acc_neg = reinterpret_cast<int32_t*>(bytes + 2 * split_bytes_ + acc_bytes_);
+    void* inner_scratch = bytes + 2 * split_bytes_ + 2 * acc_bytes_;
+#pragma omp parallel for
+    for (int64_t i = 0; i < in_count_; ++i) {
+      const int v = x[i];
+      pos[i] = static_cast<uint8_t>(std::max(v, 0));
+      neg[i] = static_cast<uint8_t>(std::max(-v, 0));
+    }
+    for (auto [src, acc] : {std::pair<const void*, void*>{pos, acc_pos}, {neg, acc_neg}}) {
+      const void* inputs[1] = {src};
+      void* outputs[1] = {acc};
+      INT8RT_RETURN_IF_ERROR(conv_->execute(KernelIo{inputs, outputs, inner_scratch, nullptr}));
+    }
+    const auto* r = static_cast<const int8_t*>(io.inputs.size() > 3 ? io.inputs[3] : nullptr);
+    const bool int8_output = stage_.int8_output;
+#pragma omp parallel for
+    for (int64_t i = 0; i < out_count_; ++i) {
+      const float v = stage_.finish(acc_pos[i] - acc_neg[i], i % out_channels_,
+                                    r != nullptr ? r[i] : int8_t{0});
+      if (int8_output) {
+        static_cast<int8_t*>(io.outputs[0])[i] = static_cast<int8_t>(v);
+      } else {
+        static_cast<float*>(io.outputs[0])[i] = v;
+      }
+    }
+    return Status::ok();
+  }
+
+ private:
+  static size_t round64(size_t bytes) {
+    return (bytes + 63) / 64 * 64;
+  }
+
+  std::unique_ptr<PrimitiveKernel> conv_;  // u8 source, s32 destination, no bias or scales
+  memory::desc source_, out_, residual_;
+  quant::OutputStage stage_;
+  int64_t in_count_, out_count_, out_channels_;
+  size_t split_bytes_, acc_bytes_;
+};
+
 }  // namespace
 
 Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> input_layouts) {
@@ -191,14 +270,49 @@ Result<KernelPtr> make_int8_conv(const Layer& layer, std::span<const Layout> inp
         (extra.flags & dnnl_memory_extra_flag_scale_adjust) != 0 && extra.scale_adjust != 1.0f;
     if (!adjusted) return KernelPtr(build(pd, q_values));
 
-    // oneDNN would round the weights: run the split form (see the top of this file).
+    // oneDNN would round the weights: run a split form (see the top of this file).
+    const memory::format_tag nhwc = channels_last(rank);
+    if (w->dims()[1] == 1) {
+      try {
+        dnnl::primitive_attr plain_attr;
+        plain_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+        const memory::desc u8_src(x_dims, memory::data_type::u8, nhwc);
+        const memory::desc s32_dst(to_onednn_dims(y->dims()), memory::data_type::s32, nhwc);
+        dnnl::convolution_forward::desc desc(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, u8_src,
+            memory::desc(conv_weight_dims(w->dims(), attrs.group), memory::data_type::s8,
+                         memory::format_tag::any),
+            s32_dst, g->strides, g->dilates, g->pad_l, g->pad_r);
+        dnnl::convolution_forward::primitive_desc dw_pd(desc, plain_attr, onednn_engine());
+        if (std::string(dw_pd.impl_info_str()).rfind("ref", 0) != 0) {
+          auto conv = std::make_unique<PrimitiveKernel>(kernel_name("conv", dw_pd),
+                                                        dnnl::convolution_forward(dw_pd),
+                                                        dw_pd.scratchpad_desc(), 1, 1);
+          conv->bind_input(DNNL_ARG_SRC, 0, u8_src);
+          conv->bind_constant(
+              DNNL_ARG_WEIGHTS,
+              reorder_constant(
+                  q_values,
+                  plain_desc(Dims(conv_weight_dims(w->dims(), attrs.group)), DataType::kInt8),
+                  dw_pd.weights_desc()));
+          conv->bind_output(DNNL_ARG_DST, 0, s32_dst);
+          const memory::dims y_dims = to_onednn_dims(y->dims());
+          return KernelPtr(std::make_unique<DepthwiseSplitKernel>(
+              std::move(conv), memory::desc(x_dims, memory::data_type::s8, nhwc),
+              memory::desc(y_dims, int8_path_type(y->dtype()), nhwc),
+              memory::desc(y_dims, memory::data_type::s8, nhwc), stage, x->dims().volume(),
+              y->dims().volume(), y->dims()[1]));
+        }
+      } catch (const dnnl::error&) {
+        // No u8 depthwise implementation: the general split form below.
+      }
+    }
     memory::dims split_dims = x_dims;
     split_dims[1] *= 2;
     std::vector<int64_t> w_split(w->dims().extents().begin(), w->dims().extents().end());
     w_split[1] *= 2;
-    auto split_pd = make_pd(memory::desc(split_dims, memory::data_type::u8, channels_last(rank)),
-                            Dims(w_split));
-    const memory::desc source(x_dims, memory::data_type::s8, channels_last(rank));
+    auto split_pd = make_pd(memory::desc(split_dims, memory::data_type::u8, nhwc), Dims(w_split));
+    const memory::desc source(x_dims, memory::data_type::s8, nhwc);
     const int64_t pixels = x->dims().volume() / x->dims()[1];
     return KernelPtr(std::make_unique<SplitSourceConvKernel>(
         build(split_pd, split_weights(q_values)), source, pixels, x->dims()[1], attrs.group));
