@@ -1,6 +1,7 @@
 // Builder::calibrate: the dynamic range of every tensor, from manual ranges, a cache, or by running
 // the FP32 network over the calibrator's batches (CALIBRATION.md; docs/calibration.md).
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -197,6 +198,61 @@ Result<Collected> collect(const Builder& builder, const Network& network,
   return collected;
 }
 
+// Input normalization (x - mean, x / std with scalar constants, as exporters emit it) maps a
+// network input affinely and adds no information, but a clipping algorithm can see its histogram
+// very differently: an image's background, a spike at |x| = 0 that Entropy leaves out, becomes a
+// spike at |mean / std| that the KL search isolates, and the threshold falls far below the data
+// (LeNet's normalized input: 0.99 of 2.82, every stroke pixel above mid-grey clipped). Such
+// tensors take the range the algorithm chose for the input, mapped through the ops:
+// [-a, a] + c, [-a, a] - c, c - [-a, a], [-a, a] * c, [-a, a] / c.
+void propagate_input_ranges(const Network& network,
+                            const std::map<std::string, size_t, std::less<>>& index,
+                            std::vector<float>& amax, Logger& logger) {
+  std::map<const Tensor*, double> chain;  // tensors affine in a network input -> amax
+  for (int i = 0; i < network.num_inputs(); ++i) {
+    auto it = index.find(network.input(i)->name());
+    if (it != index.end()) chain[network.input(i)] = amax[it->second];
+  }
+  for (int i = 0; i < network.num_layers(); ++i) {
+    const Layer& layer = *network.layer(i);
+    const OpType op = layer.type();
+    if (op != OpType::kAdd && op != OpType::kSub && op != OpType::kMul && op != OpType::kDiv) {
+      continue;
+    }
+    if (layer.num_inputs() != 2 || layer.input(0) == nullptr || layer.input(1) == nullptr) continue;
+    const int data = chain.count(layer.input(0)) ? 0 : chain.count(layer.input(1)) ? 1 : -1;
+    const Tensor* other = data < 0 ? nullptr : layer.input(1 - data);
+    if (other == nullptr || !other->is_constant() || other->constant_value().count() != 1 ||
+        other->dtype() != DataType::kFloat) {
+      continue;
+    }
+    const double a = chain.at(layer.input(data));
+    const double c = other->constant_value().to_double()[0];
+    double lo = -a, hi = a;
+    switch (op) {
+      case OpType::kAdd:
+        lo += c, hi += c;
+        break;
+      case OpType::kSub:
+        data == 0 ? (lo -= c, hi -= c) : (lo = c - a, hi = c + a);
+        break;
+      case OpType::kMul:
+        lo *= c, hi *= c;
+        break;
+      default:  // Div: only x / c is affine
+        if (data != 0 || c == 0.0) continue;
+        lo /= c, hi /= c;
+    }
+    const Tensor* out = layer.output(0);
+    chain[out] = std::max(std::fabs(lo), std::fabs(hi));
+    if (auto it = index.find(out->name()); it != index.end()) {
+      log_verbose(logger, "tensor \"", out->name(), "\": range ", chain[out], " from input (",
+                  amax[it->second], " from its own histogram)");
+      amax[it->second] = static_cast<float>(chain[out]);
+    }
+  }
+}
+
 }  // namespace
 
 Result<CalibrationReport> Builder::calibrate(const Network& network,
@@ -262,6 +318,7 @@ Result<CalibrationReport> Builder::calibrate_network(const Network& network,
       std::map<std::string, size_t, std::less<>> index;
       for (size_t i = 0; i < collected.names.size(); ++i)
         index[collected.names[i]] = i;
+      propagate_input_ranges(*net, index, amax, logger);
       // The cache lists every calibrated tensor in network order.
       CalibrationTable cache;
       cache.algorithm = std::string(cache_algorithm_name(calibrator->algorithm()));

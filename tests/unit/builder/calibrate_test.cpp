@@ -248,6 +248,43 @@ TEST(Calibrate, WithoutCalibratorKeepsAFixedBatch) {
   EXPECT_EQ(report->missing, std::vector<std::string>{"y"});
 }
 
+// Input normalization (x - mean) / std takes the input's range mapped through the ops, not a
+// threshold of its own: [-1, 1] - 0.25 = [-1.25, 0.75], / 0.5 -> amax 2.5 (its own values reach
+// only |(1 - 0.25) / 0.5| = 1.5).
+TEST(Calibrate, NormalizedInputsInheritTheInputRange) {
+  auto net = std::make_unique<Network>();
+  Tensor* x = net->add_input("x", DataType::kFloat, Dims{Dims::kDynamic, kWidth}).value();
+  Tensor* mean = net->add_constant("mean", Weights::from_vector(DataType::kFloat, Dims{},
+                                                                std::vector<float>{0.25f}))
+                     .value();
+  Tensor* stdev = net->add_constant("std", Weights::from_vector(DataType::kFloat, Dims{},
+                                                                std::vector<float>{0.5f}))
+                      .value();
+  Tensor* centered =
+      net->add_layer(OpType::kSub, "sub", {x, mean}, NoAttrs{}, {"centered"}).value()->output(0);
+  Tensor* scaled = net->add_layer(OpType::kDiv, "div", {centered, stdev}, NoAttrs{}, {"scaled"})
+                       .value()
+                       ->output(0);
+  Tensor* y = net->add_layer(OpType::kRelu, "relu", {scaled}, NoAttrs{}, {"y"}).value()->output(0);
+  ASSERT_TRUE(net->mark_output(y).is_ok());
+  std::vector<std::vector<float>> batches(2, std::vector<float>(kBatch * kWidth));
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (size_t i = 0; i < batches[b].size(); ++i) {
+      batches[b][i] = static_cast<float>((i + b) % 5) / 4.0f;  // 0, 0.25, ..., 1
+    }
+  }
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  Builder builder;
+  BuilderConfig config;
+  config.set_int8_calibrator(&calibrator);
+  auto report = builder.calibrate(*net, config);
+  ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+  EXPECT_EQ(find(*report, "x")->amax, 1.0f);
+  EXPECT_EQ(find(*report, "centered")->amax, 1.25f);
+  EXPECT_EQ(find(*report, "scaled")->amax, 2.5f);
+  EXPECT_EQ(find(*report, "y")->amax, 1.5f);  // past the affine chain: its own histogram
+}
+
 TEST(Calibrate, ErrorsInGetBatchStopCalibration) {
   MemoryCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, random_batches(3, 1.0f, 7));
   calibrator.fail_at(1);
