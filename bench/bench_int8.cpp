@@ -194,14 +194,21 @@ int8rt::Result<std::unique_ptr<int8rt::DataSource>> calibration_source(
   return source;
 }
 
-// Whether a layer of an engine runs INT8: its reported precision, else its kernel's name (INT8
-// reference kernels are "reference.int8.*"; oneDNN names the ISA it picked, and only its integer
-// kernels report the VNNI or AMX ISAs here, since int8rt builds no bf16 primitives).
-bool runs_int8(const int8rt::LayerInfo& layer) {
-  if (layer.precision == int8rt::DataType::kInt8) return true;
+// Whether a layer of an engine runs INT8: its reported precision when the engine reports any
+// INT8 layer, else (engines built before precisions were recorded) its kernel's name: INT8
+// reference kernels are "reference.int8.*", and oneDNN names the ISA it picked, where only its
+// integer kernels report VNNI or AMX (int8rt builds no bf16 primitives).
+bool runs_int8(const int8rt::LayerInfo& layer, bool precisions_reported) {
+  if (precisions_reported) return layer.precision == int8rt::DataType::kInt8;
   const std::string& k = layer.kernel;
   return k.find("int8") != std::string::npos || k.find("vnni") != std::string::npos ||
-         k.find("amx") != std::string::npos;
+         k.find("amx") != std::string::npos || k.find("jit_int:") != std::string::npos;
+}
+
+bool reports_precisions(const std::vector<int8rt::LayerInfo>& layers) {
+  return std::any_of(layers.begin(), layers.end(), [](const int8rt::LayerInfo& layer) {
+    return layer.precision == int8rt::DataType::kInt8;
+  });
 }
 
 struct LayerCounts {
@@ -242,9 +249,11 @@ class Runner {
     if (print_layers) {
       std::printf("%s batch %lld, %s engine:\n", path.c_str(), static_cast<long long>(batch),
                   calibrator != nullptr ? "INT8" : "FP32");
-      for (const auto& layer : engine_->layers()) {
-        std::printf("  %-5s %-12s %-44s %s\n", runs_int8(layer) ? "int8" : "fp32", layer.op.c_str(),
-                    layer.name.c_str(), layer.kernel.c_str());
+      const auto layers = engine_->layers();
+      const bool reported = reports_precisions(layers);
+      for (const auto& layer : layers) {
+        std::printf("  %-5s %-12s %-44s %s\n", runs_int8(layer, reported) ? "int8" : "fp32",
+                    layer.op.c_str(), layer.name.c_str(), layer.kernel.c_str());
       }
     }
     context_ = engine_->create_execution_context();
@@ -279,7 +288,9 @@ class Runner {
 
   LayerCounts layer_counts() const {
     LayerCounts counts;
-    for (const auto& layer : engine_->layers()) {
+    const auto layers = engine_->layers();
+    const bool reported = reports_precisions(layers);
+    for (const auto& layer : layers) {
       if (layer.op == "Quantize" || layer.op == "Dequantize") {
         ++counts.reformats;
         continue;
@@ -289,7 +300,7 @@ class Runner {
         continue;
       }
       ++counts.total;
-      if (runs_int8(layer)) {
+      if (runs_int8(layer, reported)) {
         ++counts.int8;
       } else {
         counts.fp32.push_back(layer.op + " \"" + layer.name + "\"");
