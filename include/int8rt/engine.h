@@ -45,11 +45,19 @@ struct IoTensor {
 };
 
 // One row of Engine::layers(): what the builder made of a layer.
+// An INT8 tensor a layer reads or writes, with its scale (amax / 127).
+struct TensorScale {
+  std::string name;
+  float scale = 0.0f;
+};
+
 struct LayerInfo {
   std::string name;    // the layer (or fused layers, joined with '+')
   std::string op;      // "Conv", "Relu", ...
   std::string kernel;  // the kernel chosen, e.g. "onednn.conv" or "reference.conv"
   DataType precision = DataType::kFloat;
+  std::vector<TensorScale> int8_inputs;   // the layer's INT8 inputs, in input order
+  std::vector<TensorScale> int8_outputs;  // its INT8 outputs
 };
 
 class Engine {

@@ -3,6 +3,7 @@
 #include "builder/lower.h"
 #include "core/file_io.h"
 #include "core/log.h"
+#include "ir/quantization.h"
 #include "runtime/engine_impl.h"
 #include "runtime/input_shapes.h"
 #include "serialize/plan.h"
@@ -42,10 +43,28 @@ int Engine::output_index(std::string_view name) const {
 }
 
 std::vector<LayerInfo> Engine::layers() const {
+  // The scale of an INT8 engine tensor, from the graph's tensor of that name (an engine tensor
+  // holding a tensor in another layout is named "<tensor>@<layout>").
+  auto int8_scales = [&](const std::vector<int>& ids) {
+    std::vector<TensorScale> scales;
+    for (int id : ids) {
+      if (id < 0) continue;
+      const detail::EngineTensor& t = impl_->tensors[static_cast<size_t>(id)];
+      if (t.dtype != DataType::kInt8 || !t.constant.empty()) continue;
+      const Tensor* graph_tensor = impl_->network->find_tensor(t.name);
+      if (graph_tensor == nullptr) {
+        graph_tensor = impl_->network->find_tensor(t.name.substr(0, t.name.rfind('@')));
+      }
+      if (graph_tensor == nullptr || !graph_tensor->dynamic_range_is_set()) continue;
+      scales.push_back({graph_tensor->name(), ir::int8_scale(*graph_tensor)});
+    }
+    return scales;
+  };
   std::vector<LayerInfo> result;
   for (const auto& step : impl_->steps) {
     const std::string op = step.is_reorder ? "Reorder" : std::string(to_string(step.op));
-    result.push_back({step.layer_name, op, step.kernel->name(), step.precision});
+    result.push_back({step.layer_name, op, step.kernel->name(), step.precision,
+                      int8_scales(step.inputs), int8_scales(step.outputs)});
   }
   return result;
 }

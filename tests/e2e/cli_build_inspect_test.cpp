@@ -133,10 +133,15 @@ TEST_F(CliBuild, InspectListsInt8LayersAndFusedOps) {
             std::string::npos)
       << text.out;
   EXPECT_GE(occurrences(text.out, ": int8, "), 5u) << text.out;
+  // INT8 layers show their tensors' scales: the first conv's output is the Relu's range / 127.
+  EXPECT_NE(text.out.find("    out \"/features/features.1/Relu_output_0\": scale "),
+            std::string::npos)
+      << text.out;
 
   CliResult json = run_cli({"inspect", "--engine", plan, "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.command << "\n" << json.err;
   EXPECT_GE(occurrences(json.out, "\"precision\": \"int8\""), 5u) << json.out;
+  EXPECT_GE(occurrences(json.out, "\"scale\": "), 10u) << json.out;
   // The build and the plan agree on the layers.
   EXPECT_EQ(occurrences(json.out, "\"kernel\": "), occurrences(built.out, "\"kernel\": "));
 }

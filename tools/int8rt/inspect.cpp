@@ -65,6 +65,12 @@ void print_text(const std::string& path, const Engine& engine) {
       std::printf(")");
     }
     std::printf("\n");
+    for (const TensorScale& t : layer.int8_inputs)
+      std::printf("    in  \"%s\": scale %.9g (amax %.6g)\n", t.name.c_str(), t.scale,
+                  t.scale * 127.0);
+    for (const TensorScale& t : layer.int8_outputs)
+      std::printf("    out \"%s\": scale %.9g (amax %.6g)\n", t.name.c_str(), t.scale,
+                  t.scale * 127.0);
   }
   std::printf("layers: %d int8, %d float32 (%zu in all)\n", int8,
               static_cast<int>(layers.size()) - int8, layers.size());
@@ -82,6 +88,15 @@ void print_io(const char* key, const Engine& engine, bool inputs) {
     std::printf("]}");
   }
   std::printf("]");
+}
+
+std::string json_scales(const std::vector<TensorScale>& scales) {
+  std::string text;
+  for (const TensorScale& t : scales) {
+    if (!text.empty()) text += ", ";
+    text += "{\"name\": " + json_string(t.name) + ", \"scale\": " + json_number(t.scale) + "}";
+  }
+  return text;
 }
 
 void print_json(const std::string& path, const Engine& engine) {
@@ -102,7 +117,8 @@ void print_json(const std::string& path, const Engine& engine) {
     const std::vector<std::string> fused = fused_layers(layer.name);
     for (size_t j = 0; j < fused.size(); ++j)
       std::printf("%s%s", j ? ", " : "", json_string(fused[j]).c_str());
-    std::printf("]}");
+    std::printf("], \"int8_inputs\": [%s], \"int8_outputs\": [%s]}",
+                json_scales(layer.int8_inputs).c_str(), json_scales(layer.int8_outputs).c_str());
   }
   std::printf("\n], \"int8_layers\": %d, \"float_layers\": %d}\n", int8,
               static_cast<int>(layers.size()) - int8);
