@@ -124,8 +124,7 @@ void check_int8_conv(const Int8ConvCase& c, uint32_t seed) {
   t.set_output(c.int8_output ? DataType::kInt8 : DataType::kFloat, y_amax);
   const float s_out = y_amax / 127.0f;
 
-  std::vector<int8_t> expected_q;
-  std::vector<float> expected_f;
+  Expected expected;
   for (size_t i = 0; i < pre.size(); ++i) {
     const auto m = static_cast<size_t>(static_cast<int64_t>(i) / (oh * ow) % c.m);
     const float s_w = qw.scale[m];
@@ -133,32 +132,10 @@ void check_int8_conv(const Int8ConvCase& c, uint32_t seed) {
     const float oscale = c.int8_output ? s_in * s_w / s_out : s_in * s_w;
     float v = oscale * (pre[i] + b);
     if (c.residual) v = std::fma(s_r / s_out, static_cast<float>(rq[i]), v);
-    FusedActivation act = c.activation;  // evaluated in output units for an INT8 output
-    if (c.int8_output && act.kind == ActivationKind::kClip) {
-      act.alpha /= s_out;
-      act.beta /= s_out;
-    }
-    v = apply_activation(v, act);
-    if (c.int8_output) {
-      expected_q.push_back(requantize(v));
-    } else {
-      expected_f.push_back(v);
-    }
+    add_expected(expected, v, c.activation, c.int8_output, s_out);
   }
-
-  auto out = t.run_cpu();
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->kernel.rfind("onednn.conv", 0), 0u) << out->kernel;
-  auto ref = t.run_reference();
-  ASSERT_TRUE(ref.has_value());
-  if (c.int8_output) {
-    EXPECT_TRUE(int8_equal(out->q, expected_q)) << out->kernel << " vs the naive loop";
-    EXPECT_TRUE(int8_equal(out->q, ref->q)) << out->kernel << " vs " << ref->kernel;
-  } else {
-    EXPECT_TRUE(float_close(out->f, expected_f, kFloatOutputTolerance)) << out->kernel;
-    EXPECT_TRUE(float_close(out->f, ref->f, kFloatOutputTolerance))
-        << out->kernel << " vs " << ref->kernel;
-  }
+  expect_matches_naive_and_reference(t, "onednn.conv", expected, c.int8_output,
+                                     kFloatOutputTolerance);
 }
 
 TEST(CpuInt8Conv, Plain3x3) {
@@ -296,12 +273,10 @@ void check_against_reference(const Dims& x_dims, const Dims& w_dims, ConvAttrs a
   if (residual) inputs.push_back(t.int8_input(y_dims, 2.5f, seed + 4));
   t.layer(OpType::kConv, inputs, attrs);
   t.set_output(DataType::kInt8, 3.0f);
-  auto out = t.run_cpu();
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->kernel.rfind("onednn.conv", 0), 0u) << out->kernel;
-  auto ref = t.run_reference();
-  ASSERT_TRUE(ref.has_value());
-  EXPECT_TRUE(int8_equal(out->q, ref->q)) << out->kernel << " vs " << ref->kernel;
+  auto runs = run_cpu_and_reference(t, "onednn.conv");
+  ASSERT_TRUE(runs.has_value());
+  EXPECT_TRUE(int8_equal(runs->cpu.q, runs->ref.q))
+      << runs->cpu.kernel << " vs " << runs->ref.kernel;
 }
 
 TEST(CpuInt8Conv, OneAndThreeSpatialAxes) {

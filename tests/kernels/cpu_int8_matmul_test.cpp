@@ -80,8 +80,7 @@ void check_int8_gemm(const Int8GemmCase& c, uint32_t seed) {
   y_amax *= 0.5f;
   t.set_output(c.int8_output ? DataType::kInt8 : DataType::kFloat, y_amax);
   const float s_out = y_amax / 127.0f;
-  std::vector<int8_t> expected_q;
-  std::vector<float> expected_f;
+  Expected expected;
   for (size_t e = 0; e < acc.size(); ++e) {
     const auto j = static_cast<size_t>(static_cast<int64_t>(e) % c.n);
     const float real = s_in * qw.scale[j];
@@ -91,32 +90,10 @@ void check_int8_gemm(const Int8GemmCase& c, uint32_t seed) {
       v = v + (c.beta == 1.0f ? cj : c.beta * cj) / real;
     }
     v = (c.int8_output ? real / s_out : real) * v;
-    FusedActivation act = c.activation;
-    if (c.int8_output && act.kind == ActivationKind::kClip) {
-      act.alpha /= s_out;
-      act.beta /= s_out;
-    }
-    v = apply_activation(v, act);
-    if (c.int8_output) {
-      expected_q.push_back(requantize(v));
-    } else {
-      expected_f.push_back(v);
-    }
+    add_expected(expected, v, c.activation, c.int8_output, s_out);
   }
-
-  auto out = t.run_cpu();
-  ASSERT_TRUE(out.has_value());
-  EXPECT_EQ(out->kernel.rfind("onednn.matmul", 0), 0u) << out->kernel;
-  auto ref = t.run_reference();
-  ASSERT_TRUE(ref.has_value());
-  if (c.int8_output) {
-    EXPECT_TRUE(int8_equal(out->q, expected_q)) << out->kernel << " vs the naive loop";
-    EXPECT_TRUE(int8_equal(out->q, ref->q)) << out->kernel << " vs " << ref->kernel;
-  } else {
-    EXPECT_TRUE(float_close(out->f, expected_f, kFloatOutputTolerance)) << out->kernel;
-    EXPECT_TRUE(float_close(out->f, ref->f, kFloatOutputTolerance))
-        << out->kernel << " vs " << ref->kernel;
-  }
+  expect_matches_naive_and_reference(t, "onednn.matmul", expected, c.int8_output,
+                                     kFloatOutputTolerance);
 }
 
 TEST(CpuInt8Matmul, GemmBiasAndTransB) {

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -300,6 +301,67 @@ inline ::testing::AssertionResult float_close(const std::vector<float>& actual,
   return ::testing::AssertionFailure()
          << bad << " of " << actual.size() << " values differ beyond " << tolerance
          << " x max(1, |expected|) (got vs expected):" << first.str();
+}
+
+// What the naive loop expects of a layer: INT8 values or float32 values (the other one empty).
+struct Expected {
+  std::vector<int8_t> q;
+  std::vector<float> f;
+};
+
+// The end of the output stage for one value `v` already scaled (by s_in·s_w / s_out for an INT8
+// output, s_in·s_w for float32): the fused activation, whose Clip bounds are real values and so
+// are divided by s_out for an INT8 output, then the rounding to INT8.
+inline void add_expected(Expected& expected, float v, FusedActivation act, bool int8_output,
+                         float s_out) {
+  if (int8_output && act.kind == ActivationKind::kClip) {
+    act.alpha /= s_out;
+    act.beta /= s_out;
+  }
+  v = apply_activation(v, act);
+  if (int8_output) {
+    expected.q.push_back(requantize(v));
+  } else {
+    expected.f.push_back(v);
+  }
+}
+
+// The layer run by a oneDNN kernel and by the reference backend's.
+struct CpuAndReference {
+  Output cpu;
+  Output ref;
+};
+
+// Runs the layer on both backends; fails (and returns nothing) when either does not run it, and
+// fails when the CPU kernel's name does not start with `kernel_prefix`.
+inline std::optional<CpuAndReference> run_cpu_and_reference(Int8Layer& t,
+                                                            const std::string& kernel_prefix) {
+  auto out = t.run_cpu();
+  EXPECT_TRUE(out.has_value());
+  if (!out.has_value()) return std::nullopt;
+  EXPECT_EQ(out->kernel.rfind(kernel_prefix, 0), 0u) << out->kernel;
+  auto ref = t.run_reference();
+  EXPECT_TRUE(ref.has_value());
+  if (!ref.has_value()) return std::nullopt;
+  return CpuAndReference{std::move(*out), std::move(*ref)};
+}
+
+// The oneDNN kernel's output equals the naive loop's and the reference kernel's (INT8), or is
+// within `float_tolerance` of both (float32).
+inline void expect_matches_naive_and_reference(Int8Layer& t, const std::string& kernel_prefix,
+                                               const Expected& expected, bool int8_output,
+                                               float float_tolerance) {
+  auto runs = run_cpu_and_reference(t, kernel_prefix);
+  ASSERT_TRUE(runs.has_value());
+  const Output& out = runs->cpu;
+  const Output& ref = runs->ref;
+  if (int8_output) {
+    EXPECT_TRUE(int8_equal(out.q, expected.q)) << out.kernel << " vs the naive loop";
+    EXPECT_TRUE(int8_equal(out.q, ref.q)) << out.kernel << " vs " << ref.kernel;
+  } else {
+    EXPECT_TRUE(float_close(out.f, expected.f, float_tolerance)) << out.kernel;
+    EXPECT_TRUE(float_close(out.f, ref.f, float_tolerance)) << out.kernel << " vs " << ref.kernel;
+  }
 }
 
 }  // namespace int8rt::int8_testing
