@@ -20,6 +20,7 @@ using compute_testing::join;
 using compute_testing::random_floats;
 using compute_testing::RefLayer;
 using int8_testing::expect_exact;
+using int8_testing::int8_input;
 using int8_testing::oracle_stage;
 using int8_testing::oracle_weights;
 using int8_testing::random_int8;
@@ -27,12 +28,6 @@ using int8_testing::run_as_floats;
 using int8_testing::set_int8_output;
 using int8_testing::StageParams;
 using V = std::vector<int64_t>;
-
-Tensor* int8_input(RefLayer& t, Dims dims, const std::vector<int8_t>& values, float amax) {
-  Tensor* x = t.input<int8_t>(std::move(dims), values, DataType::kInt8);
-  EXPECT_TRUE(x->set_dynamic_range(-amax, amax).is_ok());
-  return x;
-}
 
 TEST(ReferenceInt8Conv, HandWorkedRoundingAndClamping) {
   // Scales 1 everywhere: w channel 0 = [1, 127] (s_w 1), channel 1 all zeros (s_w 1, q 0).

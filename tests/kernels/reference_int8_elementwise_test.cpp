@@ -14,16 +14,11 @@ namespace {
 using compute_testing::random_floats;
 using compute_testing::RefLayer;
 using int8_testing::expect_exact;
+using int8_testing::int8_input;
 using int8_testing::random_int8;
 using int8_testing::rne_clamp;
 using int8_testing::run_as_floats;
 using int8_testing::set_int8_output;
-
-Tensor* int8_input(RefLayer& t, Dims dims, const std::vector<int8_t>& values, float amax) {
-  Tensor* x = t.input<int8_t>(std::move(dims), values, DataType::kInt8);
-  EXPECT_TRUE(x->set_dynamic_range(-amax, amax).is_ok());
-  return x;
-}
 
 std::vector<float> run_add(Dims da, const std::vector<int8_t>& a, float amax_a, Dims db,
                            const std::vector<int8_t>& b, float amax_b, float amax_out) {

@@ -16,18 +16,13 @@ namespace {
 using compute_testing::random_floats;
 using compute_testing::RefLayer;
 using int8_testing::expect_exact;
+using int8_testing::int8_input;
 using int8_testing::oracle_stage;
 using int8_testing::oracle_weights;
 using int8_testing::random_int8;
 using int8_testing::run_as_floats;
 using int8_testing::set_int8_output;
 using int8_testing::StageParams;
-
-Tensor* int8_input(RefLayer& t, Dims dims, const std::vector<int8_t>& values, float amax) {
-  Tensor* x = t.input<int8_t>(std::move(dims), values, DataType::kInt8);
-  EXPECT_TRUE(x->set_dynamic_range(-amax, amax).is_ok());
-  return x;
-}
 
 TEST(ReferenceInt8Gemm, HandWorkedTiesAndSaturation) {
   // Scales 1: column 0 of B = [1, 0, 127] (s_w 1), column 1 zeros (s_w 1, q 0); C = [0.5, -2.5].

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "int8rt/network.h"
@@ -127,6 +128,14 @@ inline std::vector<float> run_as_floats(compute_testing::RefLayer& t) {
                                              : out[0].data_as<float>()[i];
   }
   return v;
+}
+
+// An int8 input of `t` holding `values`, with range ±amax.
+inline Tensor* int8_input(compute_testing::RefLayer& t, Dims dims,
+                          const std::vector<int8_t>& values, float amax) {
+  Tensor* x = t.input<int8_t>(std::move(dims), values, DataType::kInt8);
+  EXPECT_TRUE(x->set_dynamic_range(-amax, amax).is_ok());
+  return x;
 }
 
 // Makes output 0 of `layer` int8 with range amax (or leaves it float32 when amax is 0).
