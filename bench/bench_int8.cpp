@@ -15,11 +15,8 @@
 // ORT INT8 ratio and how many layers of the INT8 engine run in INT8. For Fashion-MNIST models it
 // also prints the t10k accuracy of both int8rt engines.
 #include <omp.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -27,146 +24,20 @@
 #include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "int8rt/int8rt.h"
+#include "bench_common.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-struct Options {
-  std::vector<int64_t> batches = {1, 16};
-  int iterations = 200;
-  int warmup = 20;
-  int rounds = 10;
-  int threads = 2;
+struct Options : bench::CommonOptions {
+  Options() { batches = {1, 16}; }
   int64_t calibration_samples = 500;
   int64_t calibration_batch = 50;
   std::string cache_dir;
   std::string fmnist_dir = "/usr/share/datasets/fashion-mnist";
-  bool ort = true;
   bool accuracy = true;
-  bool layers = false;
-  std::string ort_command = "node " INT8RT_BENCH_DIR "/ort_bench.js";
-  std::vector<std::string> models;
 };
-
-struct Stats {
-  double median = 0.0, p90 = 0.0;
-  double best_round = 0.0;  // the lowest of the rounds' medians
-};
-
-double quantile(std::vector<double> times, double q) {
-  if (times.empty()) return 0.0;
-  std::sort(times.begin(), times.end());
-  return times[std::min(times.size() - 1,
-                        static_cast<size_t>(q * static_cast<double>(times.size())))];
-}
-
-Stats stats_of(const std::vector<std::vector<double>>& rounds) {
-  std::vector<double> all;
-  Stats stats;
-  for (const auto& round : rounds) {
-    all.insert(all.end(), round.begin(), round.end());
-    const double median = quantile(round, 0.5);
-    if (!round.empty() && (stats.best_round == 0.0 || median < stats.best_round)) {
-      stats.best_round = median;
-    }
-  }
-  stats.median = quantile(all, 0.5);
-  stats.p90 = quantile(all, 0.9);
-  return stats;
-}
-
-void progress(const std::string& text) {
-  static const bool enabled = isatty(fileno(stderr)) != 0;
-  if (enabled) std::fprintf(stderr, "\r\033[K%s", text.c_str());
-}
-
-// The ONNX Runtime side: a process speaking one JSON line per command (bench/ort_bench.js).
-class OrtServer {
- public:
-  ~OrtServer() { stop(); }
-
-  bool start(const std::string& command) {
-    int to_child[2], from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) return false;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(to_child[0], STDIN_FILENO);
-      dup2(from_child[1], STDOUT_FILENO);
-      close(to_child[1]);
-      close(from_child[0]);
-      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-      std::perror("bench_int8: cannot run the ONNX Runtime server");
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    in_ = fdopen(to_child[1], "w");
-    out_ = fdopen(from_child[0], "r");
-    return pid_ > 0 && in_ != nullptr && out_ != nullptr;
-  }
-
-  std::optional<std::string> call(const std::string& command, std::string& error) {
-    if (in_ == nullptr) return std::nullopt;
-    std::fprintf(in_, "%s\n", command.c_str());
-    std::fflush(in_);
-    std::string line;
-    int c;
-    while ((c = std::fgetc(out_)) != EOF && c != '\n')
-      line.push_back(static_cast<char>(c));
-    if (line.find("\"ok\":true") == std::string::npos) {
-      error = line.empty() ? "ONNX Runtime process exited" : line;
-      return std::nullopt;
-    }
-    return line;
-  }
-
-  void stop() {
-    if (in_ != nullptr) {
-      std::fprintf(in_, "{\"cmd\":\"quit\"}\n");
-      std::fclose(in_);
-      in_ = nullptr;
-    }
-    if (out_ != nullptr) {
-      std::fclose(out_);
-      out_ = nullptr;
-    }
-    if (pid_ > 0) {
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* in_ = nullptr;
-  FILE* out_ = nullptr;
-};
-
-std::vector<double> parse_times(const std::string& reply) {
-  std::vector<double> times;
-  const size_t open = reply.find('[');
-  const size_t close = reply.find(']', open);
-  if (open == std::string::npos || close == std::string::npos) return times;
-  std::istringstream in(reply.substr(open + 1, close - open - 1));
-  std::string item;
-  while (std::getline(in, item, ','))
-    times.push_back(std::stod(item));
-  return times;
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
 
 bool is_fmnist_shape(const std::vector<int64_t>& shape) {
   return shape.size() == 4 && shape[1] == 1 && shape[2] == 28 && shape[3] == 28;
@@ -216,162 +87,83 @@ struct LayerCounts {
   std::vector<std::string> fp32;  // the compute layers left in FP32 (not reformats)
 };
 
-class Runner {
- public:
-  // Builds the engine for [batch, ...]; `calibrator` non-null makes an INT8 build.
-  bool build(const std::string& path, int64_t batch, int8rt::Calibrator* calibrator,
-             bool print_layers, std::string& error) {
-    int8rt::Builder builder(logger_);
-    auto network = builder.create_network();
-    int8rt::OnnxParser parser(*network, logger_);
-    int8rt::Status status = parser.parse_from_file(path);
+LayerCounts layer_counts(const int8rt::Engine& engine) {
+  LayerCounts counts;
+  const auto layers = engine.layers();
+  const bool reported = reports_precisions(layers);
+  for (const auto& layer : layers) {
+    if (layer.op == "Quantize" || layer.op == "Dequantize") {
+      ++counts.reformats;
+      continue;
+    }
+    if (layer.op == "Reorder") {
+      ++counts.reorders;
+      continue;
+    }
+    ++counts.total;
+    if (runs_int8(layer, reported)) {
+      ++counts.int8;
+    } else {
+      counts.fp32.push_back(layer.op + " \"" + layer.name + "\"");
+    }
+  }
+  return counts;
+}
+
+void print_layers(const std::string& path, int64_t batch, bool int8, const int8rt::Engine& engine) {
+  std::printf("%s batch %lld, %s engine:\n", path.c_str(), static_cast<long long>(batch),
+              int8 ? "INT8" : "FP32");
+  const auto layers = engine.layers();
+  const bool reported = reports_precisions(layers);
+  for (const auto& layer : layers) {
+    std::printf("  %-5s %-12s %-44s %s\n", runs_int8(layer, reported) ? "int8" : "fp32",
+                layer.op.c_str(), layer.name.c_str(), layer.kernel.c_str());
+  }
+}
+
+// Top-1 accuracy of `runner`'s engine over `data` (labelled), in batches of its batch size.
+std::optional<double> accuracy(bench::Runner& runner, int8rt::DataSource& data,
+                               std::string& error) {
+  const int64_t batch = runner.shape()[0];
+  const int64_t classes = runner.engine().output(0).dims.volume() / batch;
+  std::vector<float>& output = runner.output(0);
+  int8rt::BatchStream stream(data, batch);
+  int8rt::Batch b;
+  int64_t correct = 0, seen = 0;
+  while (true) {
+    auto more = stream.next(b);
+    if (!more.is_ok()) {
+      error = more.status().to_string();
+      return std::nullopt;
+    }
+    if (!more.value()) break;
+    std::vector<const void*> in{b.data.data()};
+    std::vector<void*> out{output.data()};
+    int8rt::Status status = runner.context().execute(in, out);
     if (!status.is_ok()) {
       error = status.to_string();
-      return false;
+      return std::nullopt;
     }
-    const int8rt::Tensor* input = network->input(0);
-    shape_ = input->dims().extents();
-    shape_[0] = batch;
-    input_name_ = input->name();
-    auto config = builder.create_config();
-    config->set_backend(int8rt::Backend::kCpu);
-    config->set_input_shape(input_name_, int8rt::Dims(shape_));
-    if (calibrator != nullptr) {
-      config->set_flag(int8rt::BuilderFlag::kInt8);
-      config->set_int8_calibrator(calibrator);
+    for (int64_t i = 0; i < b.count; ++i) {
+      const float* row = output.data() + i * classes;
+      correct += (std::max_element(row, row + classes) - row) == b.labels[i] ? 1 : 0;
     }
-    auto engine = builder.build(*network, *config);
-    if (!engine.is_ok()) {
-      error = engine.status().to_string();
-      return false;
-    }
-    engine_ = std::move(engine).value();
-    if (print_layers) {
-      std::printf("%s batch %lld, %s engine:\n", path.c_str(), static_cast<long long>(batch),
-                  calibrator != nullptr ? "INT8" : "FP32");
-      const auto layers = engine_->layers();
-      const bool reported = reports_precisions(layers);
-      for (const auto& layer : layers) {
-        std::printf("  %-5s %-12s %-44s %s\n", runs_int8(layer, reported) ? "int8" : "fp32",
-                    layer.op.c_str(), layer.name.c_str(), layer.kernel.c_str());
-      }
-    }
-    context_ = engine_->create_execution_context();
-    std::mt19937 rng(12345);
-    std::uniform_real_distribution<float> dist(0.0f, 1.0f);
-    input_.resize(static_cast<size_t>(engine_->input(0).dims.volume()));
-    for (float& v : input_)
-      v = dist(rng);
-    outputs_.clear();
-    for (int i = 0; i < engine_->num_outputs(); ++i)
-      outputs_.emplace_back(static_cast<size_t>(engine_->output(i).dims.volume()));
-    return true;
+    seen += b.count;
   }
-
-  bool run(int iterations, std::vector<double>* times, std::string& error) {
-    std::vector<const void*> in{input_.data()};
-    std::vector<void*> out;
-    for (auto& o : outputs_)
-      out.push_back(o.data());
-    for (int i = 0; i < iterations; ++i) {
-      const auto start = Clock::now();
-      int8rt::Status status = context_->execute(in, out);
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-      if (!status.is_ok()) {
-        error = status.to_string();
-        return false;
-      }
-      if (times != nullptr) times->push_back(ms);
-    }
-    return true;
-  }
-
-  LayerCounts layer_counts() const {
-    LayerCounts counts;
-    const auto layers = engine_->layers();
-    const bool reported = reports_precisions(layers);
-    for (const auto& layer : layers) {
-      if (layer.op == "Quantize" || layer.op == "Dequantize") {
-        ++counts.reformats;
-        continue;
-      }
-      if (layer.op == "Reorder") {
-        ++counts.reorders;
-        continue;
-      }
-      ++counts.total;
-      if (runs_int8(layer, reported)) {
-        ++counts.int8;
-      } else {
-        counts.fp32.push_back(layer.op + " \"" + layer.name + "\"");
-      }
-    }
-    return counts;
-  }
-
-  // Top-1 accuracy over `data` (labelled), in batches of the engine's batch size.
-  std::optional<double> accuracy(int8rt::DataSource& data, std::string& error) {
-    const int64_t batch = shape_[0];
-    const int64_t classes = engine_->output(0).dims.volume() / batch;
-    int8rt::BatchStream stream(data, batch);
-    int8rt::Batch b;
-    int64_t correct = 0, seen = 0;
-    while (true) {
-      auto more = stream.next(b);
-      if (!more.is_ok()) {
-        error = more.status().to_string();
-        return std::nullopt;
-      }
-      if (!more.value()) break;
-      std::vector<const void*> in{b.data.data()};
-      std::vector<void*> out{outputs_[0].data()};
-      int8rt::Status status = context_->execute(in, out);
-      if (!status.is_ok()) {
-        error = status.to_string();
-        return std::nullopt;
-      }
-      for (int64_t i = 0; i < b.count; ++i) {
-        const float* row = outputs_[0].data() + i * classes;
-        correct += (std::max_element(row, row + classes) - row) == b.labels[i] ? 1 : 0;
-      }
-      seen += b.count;
-    }
-    return seen > 0 ? std::optional<double>(100.0 * static_cast<double>(correct) /
-                                            static_cast<double>(seen))
-                    : std::nullopt;
-  }
-
-  const std::vector<int64_t>& shape() const { return shape_; }
-  const std::string& input_name() const { return input_name_; }
-
- private:
-  int8rt::StderrLogger logger_{int8rt::Logger::Severity::kError};
-  std::unique_ptr<int8rt::Engine> engine_;
-  std::unique_ptr<int8rt::ExecutionContext> context_;
-  std::vector<int64_t> shape_;
-  std::string input_name_;
-  std::vector<float> input_;
-  std::vector<std::vector<float>> outputs_;
-};
+  return seen > 0 ? std::optional<double>(100.0 * static_cast<double>(correct) /
+                                          static_cast<double>(seen))
+                  : std::nullopt;
+}
 
 struct Row {
   std::string model;
   int64_t batch = 0;
-  Stats fp32, int8, ort;
+  bench::Stats fp32, int8, ort;
   bool has_fp32 = false, has_int8 = false, has_ort = false;
   LayerCounts layers;
   std::vector<std::string> notes;
   std::string accuracy;
 };
-
-std::vector<int64_t> parse_list(const std::string& text) {
-  std::vector<int64_t> values;
-  std::istringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ','))
-    values.push_back(std::stoll(item));
-  return values;
-}
 
 int usage() {
   std::fprintf(stderr,
@@ -383,33 +175,30 @@ int usage() {
   return 2;
 }
 
-void settle() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-}
-
 std::string qdq_path_of(const std::string& path) {
   std::filesystem::path p(path);
   return (p.parent_path() / (p.stem().string() + "_qdq.onnx")).string();
 }
 
 // Measures one model at one batch size.
-Row measure(const Options& options, OrtServer* ort, const std::string& path, int64_t batch,
+Row measure(const Options& options, bench::OrtServer* ort, const std::string& path, int64_t batch,
             bool with_accuracy) {
   const std::string model = std::filesystem::path(path).stem().string();
   Row row{model, batch};
   std::string error;
   const std::string label = model + " batch " + std::to_string(batch);
 
-  progress(label + ": building FP32");
-  Runner fp32;
-  row.has_fp32 = fp32.build(path, batch, nullptr, options.layers, error);
+  bench::progress(label + ": building FP32");
+  bench::Runner fp32;
+  row.has_fp32 = fp32.build(path, batch, nullptr, error);
   if (!row.has_fp32) {
     row.notes.push_back("int8rt FP32: " + error);
     return row;
   }
+  if (options.layers) print_layers(path, batch, false, fp32.engine());
 
-  progress(label + ": calibrating and building INT8");
-  Runner int8;
+  bench::progress(label + ": calibrating and building INT8");
+  bench::Runner int8;
   auto source = calibration_source(options, fp32.shape());
   if (!source.is_ok()) {
     row.notes.push_back("calibration data: " + source.status().to_string());
@@ -421,11 +210,12 @@ Row measure(const Options& options, OrtServer* ort, const std::string& path, int
                          std::to_string(options.calibration_samples) + ".cache";
     }
     int8rt::StreamCalibrator calibrator(std::move(source).value(), calib);
-    row.has_int8 = int8.build(path, batch, &calibrator, options.layers, error);
+    row.has_int8 = int8.build(path, batch, &calibrator, error);
     if (!row.has_int8) {
       row.notes.push_back("int8rt INT8: " + error);
     } else {
-      row.layers = int8.layer_counts();
+      if (options.layers) print_layers(path, batch, true, int8.engine());
+      row.layers = layer_counts(int8.engine());
       if (row.layers.int8 == 0) {
         row.notes.push_back(
             "int8rt INT8: the builder made no layer INT8 (INT8 kernels not available in this "
@@ -438,16 +228,8 @@ Row measure(const Options& options, OrtServer* ort, const std::string& path, int
   if (ort != nullptr && !std::filesystem::exists(qdq)) {
     row.notes.push_back("ORT INT8: no " + qdq + " (bench/models/export_qdq.py writes it)");
   } else if (ort != nullptr) {
-    std::ostringstream load;
-    load << "{\"cmd\":\"load\",\"model\":" << json_string(std::filesystem::absolute(qdq).string())
-         << ",\"input\":" << json_string(fp32.input_name()) << ",\"shape\":[";
-    for (size_t d = 0; d < fp32.shape().size(); ++d)
-      load << (d ? "," : "") << fp32.shape()[d];
-    load << "],\"threads\":" << options.threads << "}";
     row.has_ort =
-        ort->call(load.str(), error).has_value() &&
-        ort->call("{\"cmd\":\"run\",\"iterations\":" + std::to_string(options.warmup) + "}", error)
-            .has_value();
+        ort->load(qdq, fp32.input_name(), fp32.shape(), options.threads, options.warmup, error);
     if (!row.has_ort) row.notes.push_back("ORT INT8: " + error);
   }
 
@@ -461,11 +243,12 @@ Row measure(const Options& options, OrtServer* ort, const std::string& path, int
     row.notes.push_back("int8rt INT8: " + error);
   }
 
-  const int per_round = std::max(1, options.iterations / options.rounds);
+  const int per_round = options.per_round();
   std::vector<std::vector<double>> t_fp32, t_int8, t_ort;
   for (int r = 0; r < options.rounds; ++r) {
-    progress(label + ": round " + std::to_string(r + 1) + "/" + std::to_string(options.rounds));
-    settle();
+    bench::progress(label + ": round " + std::to_string(r + 1) + "/" +
+                    std::to_string(options.rounds));
+    bench::settle();
     t_fp32.emplace_back();
     if (!fp32.run(per_round, &t_fp32.back(), error)) {
       row.has_fp32 = false;
@@ -473,7 +256,7 @@ Row measure(const Options& options, OrtServer* ort, const std::string& path, int
       break;
     }
     if (row.has_int8) {
-      settle();
+      bench::settle();
       t_int8.emplace_back();
       if (!int8.run(per_round, &t_int8.back(), error)) {
         row.has_int8 = false;
@@ -481,23 +264,22 @@ Row measure(const Options& options, OrtServer* ort, const std::string& path, int
       }
     }
     if (row.has_ort) {
-      settle();
-      auto reply =
-          ort->call("{\"cmd\":\"run\",\"iterations\":" + std::to_string(per_round) + "}", error);
-      if (!reply) {
+      bench::settle();
+      auto times = ort->run(per_round, error);
+      if (!times) {
         row.has_ort = false;
         row.notes.push_back("ORT INT8: " + error);
       } else {
-        t_ort.push_back(parse_times(*reply));
+        t_ort.push_back(std::move(*times));
       }
     }
   }
-  row.fp32 = stats_of(t_fp32);
-  row.int8 = stats_of(t_int8);
-  row.ort = stats_of(t_ort);
+  row.fp32 = bench::stats_of(t_fp32);
+  row.int8 = bench::stats_of(t_int8);
+  row.ort = bench::stats_of(t_ort);
 
   if (with_accuracy && is_fmnist_shape(fp32.shape())) {
-    progress(label + ": t10k accuracy");
+    bench::progress(label + ": t10k accuracy");
     auto test =
         int8rt::open_data_source("idx:" + options.fmnist_dir + "/t10k-images-idx3-ubyte.gz," +
                                  options.fmnist_dir + "/t10k-labels-idx1-ubyte.gz");
@@ -505,12 +287,12 @@ Row measure(const Options& options, OrtServer* ort, const std::string& path, int
       row.notes.push_back("accuracy: " + test.status().to_string());
     } else {
       std::ostringstream text;
-      auto a32 = fp32.accuracy(**test, error);
+      auto a32 = accuracy(fp32, **test, error);
       text.setf(std::ios::fixed);
       text.precision(2);
       if (a32) text << "t10k top-1: int8rt FP32 " << *a32 << "%";
       if (row.has_int8) {
-        auto a8 = int8.accuracy(**test, error);
+        auto a8 = accuracy(int8, **test, error);
         if (a8) text << ", int8rt INT8 " << *a8 << "%";
       }
       row.accuracy = text.str();
@@ -586,48 +368,30 @@ void print_rows(const Options& options, const std::vector<Row>& rows, int timed)
 int main(int argc, char** argv) {
   Options options;
   if (const char* dir = std::getenv("INT8RT_FMNIST_DIR")) options.fmnist_dir = dir;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--batches") {
-      options.batches = parse_list(next());
-    } else if (arg == "--iterations") {
-      options.iterations = std::stoi(next());
-    } else if (arg == "--warmup") {
-      options.warmup = std::stoi(next());
-    } else if (arg == "--rounds") {
-      options.rounds = std::max(1, std::stoi(next()));
-    } else if (arg == "--threads") {
-      options.threads = std::stoi(next());
-    } else if (arg == "--calibration-samples") {
+  const auto extra = [&](const std::string& arg, const std::function<std::string()>& next) {
+    if (arg == "--calibration-samples") {
       options.calibration_samples = std::stoll(next());
     } else if (arg == "--cache-dir") {
       options.cache_dir = next();
     } else if (arg == "--fmnist-dir") {
       options.fmnist_dir = next();
-    } else if (arg == "--no-ort") {
-      options.ort = false;
     } else if (arg == "--no-accuracy") {
       options.accuracy = false;
-    } else if (arg == "--layers") {
-      options.layers = true;
-    } else if (arg == "--ort-command") {
-      options.ort_command = next();
-    } else if (arg == "-h" || arg == "--help" || arg.rfind("--", 0) == 0) {
-      return usage();
     } else {
-      options.models.push_back(arg);
+      return false;
     }
-  }
-  if (options.models.empty() || options.batches.empty() || options.iterations <= 0 ||
-      options.calibration_samples <= 0) {
+    return true;
+  };
+  if (!bench::parse_args(argc, argv, options, extra) || options.models.empty() ||
+      options.batches.empty() || options.iterations <= 0 || options.calibration_samples <= 0) {
     return usage();
   }
   options.calibration_batch = std::min<int64_t>(50, options.calibration_samples);
   omp_set_num_threads(options.threads);
 
-  OrtServer ort;
-  if (options.ort && !ort.start(options.ort_command)) {
+  bench::OrtServer ort;
+  std::string error;
+  if (options.ort && !ort.start(options.ort_command, "bench_int8", error)) {
     std::fprintf(stderr, "bench_int8: cannot start ONNX Runtime; use --no-ort\n");
     return 1;
   }
@@ -639,8 +403,8 @@ int main(int argc, char** argv) {
                              options.accuracy && batch == largest));
     }
   }
-  progress("");
+  bench::progress_done();
   ort.stop();
-  print_rows(options, rows, std::max(1, options.iterations / options.rounds) * options.rounds);
+  print_rows(options, rows, options.per_round() * options.rounds);
   return 0;
 }
