@@ -20,11 +20,13 @@ using compute_testing::join;
 using compute_testing::random_floats;
 using compute_testing::RefLayer;
 using int8_testing::expect_exact;
+using int8_testing::expect_near_float_model;
 using int8_testing::int8_input;
 using int8_testing::oracle_stage;
 using int8_testing::oracle_weights;
 using int8_testing::random_int8;
 using int8_testing::run_as_floats;
+using int8_testing::saturating_amax;
 using int8_testing::set_int8_output;
 using int8_testing::StageParams;
 using V = std::vector<int64_t>;
@@ -166,11 +168,7 @@ void check_config(const Config& cfg, uint32_t seed) {
               (cfg.residual ? r[i] * (amax_r / 127.0) : 0.0);
     bound[i] = err;
   });
-  double real_max = 0.0;
-  for (double v : real)
-    real_max = std::max(real_max, std::fabs(v));
-  // Some outputs saturate: the range covers 80% of the largest real value.
-  const float amax_out = cfg.int8_out ? static_cast<float>(0.8 * real_max) + 0.01f : 0.0f;
+  const float amax_out = saturating_amax(real, cfg.int8_out);
 
   RefLayer t;
   std::vector<Tensor*> inputs = {int8_input(t, Dims(cfg.x), x, amax_in),
@@ -213,20 +211,16 @@ void check_config(const Config& cfg, uint32_t seed) {
   const bool homogeneous =
       cfg.act.kind != ActivationKind::kHardSwish && cfg.act.kind != ActivationKind::kSigmoid;
   int saturated = 0;
-  for (size_t i = 0; i < got.size() && homogeneous; ++i) {
-    double want = real[i];
-    if (cfg.act.kind == ActivationKind::kRelu) want = std::max(0.0, want);
-    if (cfg.act.kind == ActivationKind::kLeakyRelu && want < 0) want *= cfg.act.alpha;
-    if (cfg.act.kind == ActivationKind::kClip)
-      want = std::clamp(want, double(cfg.act.alpha), double(cfg.act.beta));
-    double slack = bound[i] + 1e-4 * (1 + std::fabs(want));
-    if (cfg.int8_out) {
-      const double s_out = amax_out / 127.0;
-      want = std::clamp(want / s_out, -127.0, 127.0);
-      slack = slack / s_out + 0.5 + 1e-3;
-      if (std::fabs(want) >= 127.0) ++saturated;
+  if (homogeneous) {
+    std::vector<double> want = real;
+    for (double& v : want) {
+      if (cfg.act.kind == ActivationKind::kRelu) v = std::max(0.0, v);
+      if (cfg.act.kind == ActivationKind::kLeakyRelu && v < 0) v *= cfg.act.alpha;
+      if (cfg.act.kind == ActivationKind::kClip)
+        v = std::clamp(v, double(cfg.act.alpha), double(cfg.act.beta));
     }
-    ASSERT_LE(std::fabs(got[i] - want), slack) << where << " element " << i;
+    expect_near_float_model(got, want, bound, amax_out, where, &saturated);
+    if (::testing::Test::HasFatalFailure()) return;
   }
   if (cfg.int8_out && homogeneous && cfg.act.kind == ActivationKind::kNone) {
     EXPECT_GT(saturated, 0) << where << ": expected some saturated outputs";

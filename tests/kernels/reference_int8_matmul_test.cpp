@@ -16,11 +16,13 @@ namespace {
 using compute_testing::random_floats;
 using compute_testing::RefLayer;
 using int8_testing::expect_exact;
+using int8_testing::expect_near_float_model;
 using int8_testing::int8_input;
 using int8_testing::oracle_stage;
 using int8_testing::oracle_weights;
 using int8_testing::random_int8;
 using int8_testing::run_as_floats;
+using int8_testing::saturating_amax;
 using int8_testing::set_int8_output;
 using int8_testing::StageParams;
 
@@ -103,10 +105,7 @@ void check_gemm(const GemmConfig& cfg, uint32_t seed) {
       bound[at] = err;
     }
   }
-  double real_max = 0.0;
-  for (double v : real)
-    real_max = std::max(real_max, std::fabs(v));
-  const float amax_out = cfg.int8_out ? static_cast<float>(0.8 * real_max) + 0.01f : 0.0f;
+  const float amax_out = saturating_amax(real, cfg.int8_out);
 
   RefLayer t;
   std::vector<Tensor*> inputs = {
@@ -139,15 +138,7 @@ void check_gemm(const GemmConfig& cfg, uint32_t seed) {
   }
   expect_exact(got, expected, where);
   if (cfg.act.kind != ActivationKind::kNone) return;
-  for (size_t i = 0; i < got.size(); ++i) {
-    double want = real[i];
-    double slack = bound[i] + 1e-4 * (1 + std::fabs(want));
-    if (cfg.int8_out) {
-      want = std::clamp(want / (amax_out / 127.0), -127.0, 127.0);
-      slack = slack / (amax_out / 127.0) + 0.5 + 1e-3;
-    }
-    ASSERT_LE(std::fabs(got[i] - want), slack) << where << " element " << i;
-  }
+  expect_near_float_model(got, real, bound, amax_out, where);
 }
 
 TEST(ReferenceInt8Gemm, RandomConfigurationsMatchOracle) {

@@ -3,6 +3,7 @@
 // stage spelled out per docs/int8.md.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -156,6 +157,36 @@ inline void expect_exact(const std::vector<float>& actual, const std::vector<flo
                     << expected[i];
       if (++reported == 5) return;
     }
+  }
+}
+
+// The int8 output range for outputs whose real values are `real`: 80% of the largest magnitude,
+// so that some outputs saturate; 0 (a float32 output) when !int8_out.
+inline float saturating_amax(const std::vector<double>& real, bool int8_out) {
+  double real_max = 0.0;
+  for (double v : real)
+    real_max = std::max(real_max, std::fabs(v));
+  return int8_out ? static_cast<float>(0.8 * real_max) + 0.01f : 0.0f;
+}
+
+// `got` against the float model `want` (real values after the activation): within the weight
+// rounding error bound `bound` plus a float ulp margin; for an int8 output (amax_out > 0) in output
+// steps, clamped to ±127, plus half a step. Stops at the first element out of bounds. Counts the
+// saturated expectations in `saturated` when given.
+inline void expect_near_float_model(const std::vector<float>& got, const std::vector<double>& want,
+                                    const std::vector<double>& bound, float amax_out,
+                                    const std::string& where, int* saturated = nullptr) {
+  ASSERT_EQ(got.size(), want.size()) << where;
+  for (size_t i = 0; i < got.size(); ++i) {
+    double w = want[i];
+    double slack = bound[i] + 1e-4 * (1 + std::fabs(w));
+    if (amax_out != 0.0f) {
+      const double s_out = amax_out / 127.0;
+      w = std::clamp(w / s_out, -127.0, 127.0);
+      slack = slack / s_out + 0.5 + 1e-3;
+      if (saturated != nullptr && std::fabs(w) >= 127.0) ++*saturated;
+    }
+    ASSERT_LE(std::fabs(got[i] - w), slack) << where << " element " << i;
   }
 }
 
