@@ -22,17 +22,24 @@ Result<KernelPtr> make_concat(const Layer& layer, std::span<const Layout> input_
       return KernelPtr();
     }
   }
+  return make_concat_primitive(layer, input_layouts, concat_axis, DataType::kFloat);
+}
+
+Result<KernelPtr> make_concat_primitive(const Layer& layer, std::span<const Layout> input_layouts,
+                                        int axis, DataType dtype) {
   return guarded_create(layer, [&]() -> Result<KernelPtr> {
     std::vector<memory::desc> sources;
     for (int i = 0; i < layer.num_inputs(); ++i) {
       sources.push_back(
-          desc_of(input_layouts[static_cast<size_t>(i)], layer.input(i)->dims(), DataType::kFloat));
+          desc_of(input_layouts[static_cast<size_t>(i)], layer.input(i)->dims(), dtype));
     }
-    const memory::desc dst(to_onednn_dims(y->dims()), memory::data_type::f32,
-                           memory::format_tag::any);
+    const memory::desc dst(
+        to_onednn_dims(layer.output(0)->dims()),
+        dtype == DataType::kInt8 ? memory::data_type::s8 : memory::data_type::f32,
+        memory::format_tag::any);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    dnnl::concat::primitive_desc pd(dst, concat_axis, sources, onednn_engine(), attr);
+    dnnl::concat::primitive_desc pd(dst, axis, sources, onednn_engine(), attr);
     auto kernel = std::make_unique<PrimitiveKernel>(kernel_name("concat", pd), dnnl::concat(pd),
                                                     pd.scratchpad_desc(), layer.num_inputs(), 1);
     for (int i = 0; i < layer.num_inputs(); ++i) {

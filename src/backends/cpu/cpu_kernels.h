@@ -26,6 +26,10 @@ Result<KernelPtr> make_pooling(const Layer& layer, std::span<const Layout> input
 Result<KernelPtr> make_eltwise(const Layer& layer, std::span<const Layout> input_layouts);
 Result<KernelPtr> make_binary(const Layer& layer, std::span<const Layout> input_layouts);
 Result<KernelPtr> make_concat(const Layer& layer, std::span<const Layout> input_layouts);
+// oneDNN's concat of the layer's inputs along `axis`, all of `dtype` (float32 or int8 with equal
+// scales), each read in its layout.
+Result<KernelPtr> make_concat_primitive(const Layer& layer, std::span<const Layout> input_layouts,
+                                        int axis, DataType dtype);
 Result<KernelPtr> make_softmax(const Layer& layer, std::span<const Layout> input_layouts);
 Result<KernelPtr> make_batchnorm(const Layer& layer, std::span<const Layout> input_layouts);
 

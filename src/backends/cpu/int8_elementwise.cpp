@@ -86,25 +86,7 @@ Result<KernelPtr> make_int8_concat(const Layer& layer, std::span<const Layout> i
     const std::optional<float> s_x = int8_scale_of(*x);
     if (!s_x || quant::requantize_ratio(*s_x, *s_y) != 1.0f) return KernelPtr();
   }
-  return guarded_create(layer, [&]() -> Result<KernelPtr> {
-    std::vector<memory::desc> sources;
-    for (int i = 0; i < layer.num_inputs(); ++i) {
-      sources.push_back(
-          desc_of(input_layouts[static_cast<size_t>(i)], layer.input(i)->dims(), DataType::kInt8));
-    }
-    const memory::desc dst(to_onednn_dims(y->dims()), memory::data_type::s8,
-                           memory::format_tag::any);
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    dnnl::concat::primitive_desc pd(dst, concat_axis, sources, onednn_engine(), attr);
-    auto kernel = std::make_unique<PrimitiveKernel>(kernel_name("concat", pd), dnnl::concat(pd),
-                                                    pd.scratchpad_desc(), layer.num_inputs(), 1);
-    for (int i = 0; i < layer.num_inputs(); ++i) {
-      kernel->bind_input(DNNL_ARG_MULTIPLE_SRC + i, i, pd.src_desc(i));
-    }
-    kernel->bind_output(DNNL_ARG_DST, 0, pd.dst_desc());
-    return KernelPtr(std::move(kernel));
-  });
+  return make_concat_primitive(layer, input_layouts, concat_axis, DataType::kInt8);
 }
 
 }  // namespace int8rt::cpu
