@@ -10,6 +10,7 @@ int run_command(const std::vector<std::string>& argv);
 int eval_command(const std::vector<std::string>& argv);
 int build_command(const std::vector<std::string>& argv);
 int inspect_command(const std::vector<std::string>& argv);
+int bench_command(const std::vector<std::string>& argv);
 int calibrate_command(const std::vector<std::string>& argv);
 // `int8rt cache show ...`: argv starts with the subcommand.
 int cache_command(const std::vector<std::string>& argv);

@@ -1,5 +1,5 @@
 // int8rt: the command-line tool. One subcommand per file (build.cpp, inspect.cpp, run.cpp,
-// eval.cpp, calibrate.cpp, cache.cpp).
+// eval.cpp, bench.cpp, calibrate.cpp, cache.cpp).
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -19,6 +19,7 @@ constexpr char kUsage[] =
     "  inspect     list the layers, precisions and kernels of a plan file\n"
     "  run         run a network once on .npy inputs; print or save its outputs\n"
     "  eval        top-1 accuracy of a classifier on a labelled data set\n"
+    "  bench       latency and throughput of an engine on random inputs\n"
     "  calibrate   INT8 ranges of every tensor: calibrate on data, write the cache\n"
     "  cache show  decode a calibration cache (TensorRT's text format)\n"
     "\n"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     if (command == "inspect") return inspect_command(args);
     if (command == "run") return run_command(args);
     if (command == "eval") return eval_command(args);
+    if (command == "bench") return bench_command(args);
     if (command == "calibrate") return calibrate_command(args);
     if (command == "cache") return cache_command(args);
   } catch (const std::exception& error) {
@@ -51,8 +53,8 @@ int main(int argc, char** argv) {
     return kExitInternalError;
   }
   std::fprintf(stderr,
-               "int8rt: unknown command \"%s\" (commands: build, inspect, run, eval, calibrate, "
-               "cache; see int8rt --help)\n",
+               "int8rt: unknown command \"%s\" (commands: build, inspect, run, eval, bench, "
+               "calibrate, cache; see int8rt --help)\n",
                argv[1]);
   return kExitUserError;
 }
