@@ -77,6 +77,10 @@ Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix, 
                          " is not a valid shape (N >= 0, C, H, W > 0)");
     }
     const Dims sample{header[1], header[2], header[3]};
+    if (!sample.checked_volume().is_ok() || !batch_dims.checked_volume().is_ok()) {
+      return parse_error(file.path, ": batch file header N, C, H, W = ", batch_dims.to_string(),
+                         " is implausibly large (more than 2^40 values)");
+    }
     file.count = header[0];
     const uint64_t data_bytes =
         kHeaderBytes + static_cast<uint64_t>(batch_dims.volume()) * sizeof(float);

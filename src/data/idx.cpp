@@ -81,10 +81,12 @@ Result<IdxArray> read_idx_u8(const std::string& path, int rank, std::string_view
     const uint32_t extent =
         (uint32_t{e[0]} << 24) | (uint32_t{e[1]} << 16) | (uint32_t{e[2]} << 8) | uint32_t{e[3]};
     array.dims.push_back(extent);
-    volume *= extent;  // at most 3 factors < 2^32 each, but guard against a wrap anyway
-    if (volume > (uint64_t{1} << 40)) {
+    // Checked before multiplying, so the product can never wrap.
+    constexpr uint64_t kMaxVolume = uint64_t{1} << 40;
+    if (extent != 0 && volume > kMaxVolume / extent) {
       return parse_error(path, ": IDX ", what, " shape is implausibly large");
     }
+    volume *= extent;
   }
   const uint64_t data_size = size - array.offset;
   if (data_size != volume) {

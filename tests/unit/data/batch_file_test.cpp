@@ -100,6 +100,12 @@ TEST(BatchFiles, ErrorsNameTheFile) {
        "label 1 is 2.5"},
       {"negative", {batch_bytes({-1, 1, 2, 3}, {})}, "negative0", "not a valid shape"},
       {"zero", {batch_bytes({1, 0, 2, 3}, {})}, "zero0", "not a valid shape"},
+      // 65536^4 values overflow a 64-bit product; even an empty batch of 65536^3 is refused.
+      {"huge", {batch_bytes({65536, 65536, 65536, 65536}, {})}, "huge0", "implausibly large"},
+      {"huge_empty",
+       {batch_bytes({0, 65536, 65536, 65536}, {})},
+       "huge_empty0",
+       "implausibly large"},
   };
   for (const Case& c : cases) {
     for (size_t i = 0; i < c.files.size(); ++i)

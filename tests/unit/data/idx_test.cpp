@@ -106,6 +106,9 @@ TEST(Idx, RejectsBadFilesNamingThem) {
       {"extra bytes", images + "zz", "", StatusCode::kParseError, "2 bytes after the data"},
       {"count mismatch", "", idx_bytes({4}, "abcd"), StatusCode::kInvalidArgument,
        "4 labels for the 3 images"},
+      // 2^20 · 2^20 · 2^24 wraps a 64-bit product to 0, which would match an empty file.
+      {"wrapping shape", idx_bytes({1u << 20, 1u << 20, 1u << 24}, ""), "", StatusCode::kParseError,
+       "implausibly large"},
   };
   for (const Case& c : cases) {
     const std::string images_path =
