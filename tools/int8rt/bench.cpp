@@ -108,13 +108,7 @@ Result<Timing> time_engine(const Args& args, Logger& logger) {
   }
   std::unique_ptr<Engine> engine;
   if (args.has("engine")) {
-    for (const Flag& flag : int8_flags("data")) {
-      if (args.has(flag.name)) {
-        return invalid_argument("--", flag.name, " builds an engine; --engine ", args.get("engine"),
-                                " is built already");
-      }
-    }
-    INT8RT_ASSIGN_OR_RETURN(engine, load_engine(args, logger));
+    INT8RT_ASSIGN_OR_RETURN(engine, load_built_engine(args, "data", logger));
   } else {
     INT8RT_ASSIGN_OR_RETURN(engine, build_engine(args, logger, batch));
   }

@@ -108,13 +108,7 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
   }
   std::unique_ptr<Engine> engine;
   if (args.has("engine")) {
-    for (const Flag& flag : int8_flags("calib-data")) {
-      if (args.has(flag.name)) {
-        return invalid_argument("--", flag.name, " builds an engine; --engine ", model,
-                                " is built already");
-      }
-    }
-    INT8RT_ASSIGN_OR_RETURN(engine, load_engine(args, logger));
+    INT8RT_ASSIGN_OR_RETURN(engine, load_built_engine(args, "calib-data", logger));
   }
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<DataSource> source, open_data_source(args.get("data")));
   if (!source->has_labels()) {

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <filesystem>
 
+#include "common.h"
 #include "int8rt/data.h"
 
 namespace int8rt::cli {
@@ -192,6 +193,17 @@ std::string calibration_summary(const Int8Setup& setup) {
   return "calibrated with " + std::string(to_string(c.algorithm())) + " on " +
          std::to_string(c.batches_served()) + " batches of " + std::to_string(c.batch_size()) +
          "; cache written to " + setup.cache_path;
+}
+
+Result<std::unique_ptr<Engine>> load_built_engine(const Args& args, const std::string& data_flag,
+                                                  Logger& logger) {
+  for (const Flag& flag : int8_flags(data_flag)) {
+    if (args.has(flag.name)) {
+      return invalid_argument("--", flag.name, " builds an engine; --engine ", args.get("engine"),
+                              " is built already");
+    }
+  }
+  return load_engine(args, logger);
 }
 
 }  // namespace int8rt::cli

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "int8rt/builder.h"
 #include "int8rt/calibrator.h"
+#include "int8rt/engine.h"
 #include "int8rt/network.h"
 #include "int8rt/progress.h"
 
@@ -49,6 +50,11 @@ struct Int8Setup {
 // per-layer precisions. Without --int8 any INT8-only flag is an error.
 Status configure_int8(const Args& args, const std::string& data_flag, int64_t batch,
                       Network& network, BuilderConfig& config, Int8Setup& setup);
+
+// The plan file of --engine, refusing the int8_flags(data_flag): they build an engine, and the
+// plan is built already.
+Result<std::unique_ptr<Engine>> load_built_engine(const Args& args, const std::string& data_flag,
+                                                  Logger& logger);
 
 // "calibration skipped: ..." / "calibrated on ..." for a build that had a calibrator, or "".
 std::string calibration_summary(const Int8Setup& setup);

@@ -204,13 +204,7 @@ Status run(const Args& args, Logger& logger) {
     for (const char* flag : {"shapes"}) {
       if (args.has(flag)) return invalid_argument("--", flag, ": --engine ", model, " is built");
     }
-    for (const Flag& flag : int8_flags("data")) {
-      if (args.has(flag.name)) {
-        return invalid_argument("--", flag.name, " builds an engine; --engine ", model,
-                                " is built already");
-      }
-    }
-    INT8RT_ASSIGN_OR_RETURN(engine, load_engine(args, logger));
+    INT8RT_ASSIGN_OR_RETURN(engine, load_built_engine(args, "data", logger));
     for (int i = 0; i < engine->num_inputs(); ++i)
       decls.push_back({engine->input(i).name, engine->input(i).dtype, engine->input(i).dims});
   } else {
