@@ -39,4 +39,46 @@ Result<Window3> make_window3(const Layer& layer, const std::vector<int64_t>& ker
                              const std::vector<int64_t>& strides, const std::vector<int64_t>& pads,
                              const std::vector<int64_t>& dilations);
 
+// Pooling over the 3-D window of a pool layer.
+struct PoolShape {
+  int64_t planes = 0;  // N * C
+  Window3 window;
+};
+
+inline Result<PoolShape> pool_shape(const Layer& layer) {
+  const auto& attrs = layer.attrs_as<PoolAttrs>();
+  INT8RT_ASSIGN_OR_RETURN(Window3 window, make_window3(layer, attrs.kernel_shape, attrs.strides,
+                                                       attrs.pads, attrs.dilations));
+  const Dims& x = layer.input(0)->dims();
+  return PoolShape{x[0] * x[1], window};
+}
+
+// Calls visit(position, inside_input) for every window position of output (od, oh, ow) that lies
+// inside the padded input, with position the flat spatial offset (valid only when inside_input).
+template <typename Visit>
+void for_each_window_position(const Window3& g, int64_t od, int64_t oh, int64_t ow, Visit&& visit) {
+  const int64_t o[3] = {od, oh, ow};
+  int64_t begin[3];
+  for (int a = 0; a < 3; ++a)
+    begin[a] = o[a] * g.strides[a] - g.pad_begin[a];
+  auto in_padded = [&g](int a, int64_t p) {
+    return p >= -g.pad_begin[a] && p < g.in[a] + g.pad_end[a];
+  };
+  auto inside = [&g](int a, int64_t p) { return p >= 0 && p < g.in[a]; };
+  for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+    const int64_t pd = begin[0] + kd * g.dilations[0];
+    if (!in_padded(0, pd)) continue;
+    for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+      const int64_t ph = begin[1] + kh * g.dilations[1];
+      if (!in_padded(1, ph)) continue;
+      for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+        const int64_t pw = begin[2] + kw * g.dilations[2];
+        if (!in_padded(2, pw)) continue;
+        const bool in_input = inside(0, pd) && inside(1, ph) && inside(2, pw);
+        visit(in_input ? (pd * g.in[1] + ph) * g.in[2] + pw : -1, in_input);
+      }
+    }
+  }
+}
+
 }  // namespace int8rt::reference

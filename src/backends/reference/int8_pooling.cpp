@@ -20,41 +20,6 @@ namespace int8rt::reference {
 
 namespace {
 
-struct PoolGeometry {
-  int64_t planes = 0;  // N * C
-  Window3 window;
-};
-
-Result<PoolGeometry> pool_geometry(const Layer& layer) {
-  const auto& attrs = layer.attrs_as<PoolAttrs>();
-  INT8RT_ASSIGN_OR_RETURN(Window3 window, make_window3(layer, attrs.kernel_shape, attrs.strides,
-                                                       attrs.pads, attrs.dilations));
-  const Dims& x = layer.input(0)->dims();
-  return PoolGeometry{x[0] * x[1], window};
-}
-
-// Calls visit(offset, inside) for each window position of output (od, oh, ow) inside the padded
-// input; offset is the flat spatial offset when inside the input.
-template <typename Visit>
-void visit_window(const Window3& g, const int64_t (&o)[3], Visit&& visit) {
-  int64_t p[3];
-  for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
-    for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
-      for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
-        const int64_t k[3] = {kd, kh, kw};
-        bool padded = true;
-        bool inside = true;
-        for (int a = 0; a < 3; ++a) {
-          p[a] = o[a] * g.strides[a] - g.pad_begin[a] + k[a] * g.dilations[a];
-          padded = padded && p[a] >= -g.pad_begin[a] && p[a] < g.in[a] + g.pad_end[a];
-          inside = inside && p[a] >= 0 && p[a] < g.in[a];
-        }
-        if (padded) visit(inside ? (p[0] * g.in[1] + p[1]) * g.in[2] + p[2] : -1, inside);
-      }
-    }
-  }
-}
-
 // Writes avg (the float average of the int8 values) to output element i.
 void store_average(const KernelIo& io, int64_t i, float avg, const Int8Output& out, float ratio,
                    float s_in) {
@@ -71,7 +36,7 @@ Result<KernelPtr> make_int8_max_pool(const Layer& layer) {
   if (layer.num_outputs() > 1 && layer.output(1) != nullptr) {
     return unsupported(ir::describe(layer), ": the INT8 MaxPool has no indices output");
   }
-  INT8RT_ASSIGN_OR_RETURN(PoolGeometry geo, pool_geometry(layer));
+  INT8RT_ASSIGN_OR_RETURN(PoolShape geo, pool_shape(layer));
   INT8RT_ASSIGN_OR_RETURN(float s_in, int8_scale_of(layer, layer.input(0), "input"));
   INT8RT_ASSIGN_OR_RETURN(Int8Output out, int8_output_of(layer));
   const float ratio = quant::requantize_ratio(s_in, out.scale);
@@ -88,7 +53,7 @@ Result<KernelPtr> make_int8_max_pool(const Layer& layer) {
             // input position (shape inference forbids windows of padding only) and never gives
             // -128.
             int best = -127;
-            visit_window(g, {od, oh, ow}, [&](int64_t p, bool inside) {
+            for_each_window_position(g, od, oh, ow, [&](int64_t p, bool inside) {
               if (inside) best = std::max(best, static_cast<int>(xp[p]));
             });
             const auto q = static_cast<int8_t>(best);
@@ -106,7 +71,7 @@ Result<KernelPtr> make_int8_max_pool(const Layer& layer) {
 }
 
 Result<KernelPtr> make_int8_average_pool(const Layer& layer) {
-  INT8RT_ASSIGN_OR_RETURN(PoolGeometry geo, pool_geometry(layer));
+  INT8RT_ASSIGN_OR_RETURN(PoolShape geo, pool_shape(layer));
   INT8RT_ASSIGN_OR_RETURN(float s_in, int8_scale_of(layer, layer.input(0), "input"));
   INT8RT_ASSIGN_OR_RETURN(Int8Output out, int8_output_of(layer));
   const float ratio = quant::requantize_ratio(s_in, out.scale);
@@ -122,7 +87,7 @@ Result<KernelPtr> make_int8_average_pool(const Layer& layer) {
           for (int64_t ow = 0; ow < g.out[2]; ++ow, ++i) {
             int32_t sum = 0;
             int64_t count = 0;
-            visit_window(g, {od, oh, ow}, [&](int64_t p, bool inside) {
+            for_each_window_position(g, od, oh, ow, [&](int64_t p, bool inside) {
               if (inside) sum += xp[p];
               if (inside || count_include_pad) ++count;
             });
