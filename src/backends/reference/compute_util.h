@@ -81,4 +81,26 @@ void for_each_window_position(const Window3& g, int64_t od, int64_t oh, int64_t 
   }
 }
 
+// Adds Σ x·w over the convolution window of output (od, oh, ow) to `acc`, for one input channel
+// `x` ([D, H, W]) and its kernel `w` ([kD, kH, kW]); taps in the padding are skipped. Products are
+// formed in Acc (double for float32, int32 for int8), in kd, kh, kw order.
+template <typename Acc, typename T>
+void accumulate_conv_window(Acc& acc, const Window3& g, const T* x, const T* w, int64_t od,
+                            int64_t oh, int64_t ow) {
+  for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+    const int64_t id = od * g.strides[0] - g.pad_begin[0] + kd * g.dilations[0];
+    if (id < 0 || id >= g.in[0]) continue;
+    for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+      const int64_t ih = oh * g.strides[1] - g.pad_begin[1] + kh * g.dilations[1];
+      if (ih < 0 || ih >= g.in[1]) continue;
+      for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+        const int64_t iw = ow * g.strides[2] - g.pad_begin[2] + kw * g.dilations[2];
+        if (iw < 0 || iw >= g.in[2]) continue;
+        acc += static_cast<Acc>(x[(id * g.in[1] + ih) * g.in[2] + iw]) *
+               static_cast<Acc>(w[(kd * g.kernel[1] + kh) * g.kernel[2] + kw]);
+      }
+    }
+  }
+}
+
 }  // namespace int8rt::reference

@@ -56,20 +56,7 @@ Result<KernelPtr> make_Conv(const Layer& layer) {
               for (int64_t c = 0; c < cg; ++c) {
                 const float* xc = x + (n * shape.in_channels + c_begin + c) * in_volume;
                 const float* wc = w + (m * cg + c) * k_volume;
-                for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
-                  const int64_t id = od * g.strides[0] - g.pad_begin[0] + kd * g.dilations[0];
-                  if (id < 0 || id >= g.in[0]) continue;
-                  for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
-                    const int64_t ih = oh * g.strides[1] - g.pad_begin[1] + kh * g.dilations[1];
-                    if (ih < 0 || ih >= g.in[1]) continue;
-                    for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
-                      const int64_t iw = ow * g.strides[2] - g.pad_begin[2] + kw * g.dilations[2];
-                      if (iw < 0 || iw >= g.in[2]) continue;
-                      acc += static_cast<double>(xc[(id * g.in[1] + ih) * g.in[2] + iw]) *
-                             static_cast<double>(wc[(kd * g.kernel[1] + kh) * g.kernel[2] + kw]);
-                    }
-                  }
-                }
+                accumulate_conv_window(acc, g, xc, wc, od, oh, ow);
               }
               if (b != nullptr) acc += static_cast<double>(b[m]);
               if (r != nullptr) acc += static_cast<double>(r[out_index]);

@@ -55,20 +55,7 @@ Result<KernelPtr> make_int8_conv(const Layer& layer) {
               for (int64_t c = 0; c < cg; ++c) {
                 const int8_t* xc = x + (n * in_channels + c_begin + c) * in_volume;
                 const int8_t* wc = weights.data() + (m * cg + c) * k_volume;
-                for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
-                  const int64_t id = od * g.strides[0] - g.pad_begin[0] + kd * g.dilations[0];
-                  if (id < 0 || id >= g.in[0]) continue;
-                  for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
-                    const int64_t ih = oh * g.strides[1] - g.pad_begin[1] + kh * g.dilations[1];
-                    if (ih < 0 || ih >= g.in[1]) continue;
-                    for (int64_t kw = 0; kw < g.kernel[2]; ++kw) {
-                      const int64_t iw = ow * g.strides[2] - g.pad_begin[2] + kw * g.dilations[2];
-                      if (iw < 0 || iw >= g.in[2]) continue;
-                      acc += static_cast<int32_t>(xc[(id * g.in[1] + ih) * g.in[2] + iw]) *
-                             static_cast<int32_t>(wc[(kd * g.kernel[1] + kh) * g.kernel[2] + kw]);
-                    }
-                  }
-                }
+                accumulate_conv_window(acc, g, xc, wc, od, oh, ow);
               }
               const float v = stage.finish(acc, m, r != nullptr ? r[out_index] : int8_t{0});
               if (out.is_int8) {
