@@ -98,6 +98,12 @@ class Builder {
   // tensor at fault; an error inside the calibrator's get_batch stops calibration with it.
   Result<CalibrationReport> calibrate(const Network& network, const BuilderConfig& config) const;
 
+  // Runs the calibrator's batches like calibrate() (ignoring its cache; nothing is written) and
+  // keeps each tensor's histogram with every algorithm's threshold on it: the data behind
+  // `int8rt report`. Memory: one histogram per tensor.
+  Result<CalibrationAnalysis> analyze_calibration(const Network& network,
+                                                  const BuilderConfig& config) const;
+
   // TensorRT's platformHasFastInt8: platform_int8_speed() == Int8Speed::kFast.
   bool platform_has_fast_int8() const { return platform_int8_speed() == Int8Speed::kFast; }
   Int8Speed platform_int8_speed() const;

@@ -188,6 +188,41 @@ struct CalibrationReport {
   std::string cache;  // the calibration cache read or written ("" when nothing was calibrated)
 };
 
+// ------------------------------------------------------------------ calibration analysis
+
+// What every algorithm would choose for one tensor, from the |x| histogram calibration records
+// (docs/calibration.md): the data behind `int8rt report`.
+struct ThresholdCandidate {
+  CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy2;
+  float amax = 0.0f;
+};
+
+struct TensorHistogram {
+  std::string name;
+  double bin_width = 0.0;        // bin b holds the non-zero finite |x| in [b·w, (b+1)·w)
+  std::vector<uint64_t> counts;  // 2048 bins, trailing empty bins removed
+  uint64_t zero_count = 0;       // exact zeros (not binned)
+  uint64_t nan_count = 0;        // non-finite values (not binned)
+  uint64_t inf_count = 0;
+  float max_abs = 0.0f;  // the largest finite |x| seen
+  // Every algorithm's threshold on this histogram: Entropy2, MinMax, Percentile, MSE and Legacy,
+  // with the calibrator's parameters (or the defaults).
+  std::vector<ThresholdCandidate> thresholds;
+  // The entropy search: KL divergence D(i) of keeping the first i bins, for the thresholds
+  // (i + 0.5)·w with i from 128 to 2048 (entropy_divergence[k] belongs to entropy_amax[k]).
+  std::vector<float> entropy_amax;
+  std::vector<double> entropy_divergence;
+  // The range a build with this calibrator uses (after propagation through input normalization).
+  float amax = 0.0f;
+};
+
+struct CalibrationAnalysis {
+  CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy2;  // the calibrator's
+  int64_t batches = 0;
+  int64_t samples = 0;
+  std::vector<TensorHistogram> tensors;  // in network order
+};
+
 struct StreamCalibratorOptions {
   CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy2;
   int64_t batch_size = 32;

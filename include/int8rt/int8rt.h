@@ -1,6 +1,7 @@
 // The whole public API of int8rt.
 #pragma once
 
+#include "int8rt/analysis.h"
 #include "int8rt/attrs.h"
 #include "int8rt/builder.h"
 #include "int8rt/calibrator.h"
