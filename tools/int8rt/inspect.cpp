@@ -1,9 +1,12 @@
-// int8rt inspect: what a plan file holds: inputs, outputs, and per layer the precision, kernel
-// and the layers fused into it.
+// int8rt inspect: what a plan file holds (inputs, outputs, and per layer the precision, kernel and
+// the layers fused into it), or what an ONNX model holds before any build: its layers, and the
+// tensors that take INT8 ranges, optionally written as a ranges file to fill in.
 #include <cstdio>
+#include <fstream>
 
 #include "commands.h"
 #include "common.h"
+#include "int8_build.h"
 #include "int8rt/engine.h"
 
 namespace int8rt::cli {
@@ -12,7 +15,13 @@ namespace {
 
 std::vector<Flag> inspect_flags() {
   return {
-      {"engine", "FILE", "the plan file (required; int8rt build --save-engine)"},
+      {"engine", "FILE", "a plan file (int8rt build --save-engine)"},
+      {"onnx", "FILE", "an ONNX model instead: its layers and tensors, before any build"},
+      {"tensors", "", "--onnx: list the tensors that take INT8 ranges instead of the layers"},
+      {"write-tensors", "FILE",
+       "--onnx: write those tensors' names as a ranges file to fill in\n(\"name: amax\" per "
+       "line; build --int8 --ranges FILE reads it)"},
+      {"backend", "NAME", "--engine: the plan must be for this backend (cpu, reference)"},
       {"json", "", "print the result as JSON"},
       {"verbose", "", "log while loading; twice (-v -v) for detail", true, 'v'},
       {"help", "", "show this help", false, 'h'},
@@ -20,11 +29,19 @@ std::vector<Flag> inspect_flags() {
 }
 
 constexpr char kUsage[] =
-    "usage: int8rt inspect --engine FILE.plan [--json] [--verbose]\n"
+    "usage: int8rt inspect --engine FILE.plan [--backend cpu|reference] [--json] [--verbose]\n"
+    "       int8rt inspect --onnx MODEL.onnx [--tensors] [--write-tensors FILE] [--json]\n"
     "\n"
-    "Loads a plan file and lists the engine's inputs and outputs, then each layer: its op,\n"
-    "precision, kernel, and the network layers fused into it (the layer name joins them with\n"
-    "'+').\n"
+    "--engine: loads a plan file and lists the engine's inputs and outputs, then each layer: its\n"
+    "op, precision, kernel, the network layers fused into it (the layer name joins them with\n"
+    "'+') and the scales of its INT8 tensors.\n"
+    "--onnx: parses the model and lists its inputs, outputs and layers (op, name, input and "
+    "output\n"
+    "tensors); with --tensors, the tensors that take an INT8 range (every float32 tensor computed\n"
+    "or fed at run time, the ones calibration measures). --write-tensors FILE writes their names\n"
+    "in the ranges-file format with the amax left blank (TensorRT's sampleINT8API\n"
+    "--write_tensors): fill in the ranges you know, delete the other lines (the calibrator fills\n"
+    "them in), and pass the file to build --int8 --ranges FILE.\n"
     "\n"
     "flags:\n";
 
@@ -124,6 +141,168 @@ void print_json(const std::string& path, const Engine& engine) {
               static_cast<int>(layers.size()) - int8);
 }
 
+// ------------------------------------------------------------------ --onnx
+
+// An input's declared shape; null for a dynamic axis.
+std::string shape_json(const Dims& dims) {
+  std::string text = "[";
+  for (int axis = 0; axis < dims.rank(); ++axis) {
+    text += axis ? ", " : "";
+    text += dims[axis] == Dims::kDynamic ? "null" : std::to_string(dims[axis]);
+  }
+  return text + "]";
+}
+
+// The tensors calibration gives a range: not constants, float32 (Builder::calibrate's choice).
+std::vector<const Tensor*> range_tensors(const Network& network) {
+  std::vector<const Tensor*> tensors;
+  for (int i = 0; i < network.num_tensors(); ++i) {
+    const Tensor* t = network.tensor(i);
+    if (!t->is_constant() && t->dtype() == DataType::kFloat) tensors.push_back(t);
+  }
+  return tensors;
+}
+
+std::string tensor_names(const Layer& layer, bool inputs) {
+  std::string text;
+  const int count = inputs ? layer.num_inputs() : layer.num_outputs();
+  for (int i = 0; i < count; ++i) {
+    const Tensor* t = inputs ? layer.input(i) : layer.output(i);
+    text += (i ? ", " : "") + (t == nullptr ? std::string("(none)") : t->name());
+  }
+  return text;
+}
+
+std::string tensor_names_json(const Layer& layer, bool inputs) {
+  std::string text = "[";
+  const int count = inputs ? layer.num_inputs() : layer.num_outputs();
+  for (int i = 0; i < count; ++i) {
+    const Tensor* t = inputs ? layer.input(i) : layer.output(i);
+    text += (i ? ", " : "") + (t == nullptr ? std::string("null") : json_string(t->name()));
+  }
+  return text + "]";
+}
+
+std::string ranges_template(const std::string& model, const std::vector<const Tensor*>& tensors) {
+  std::string text =
+      "# INT8 dynamic ranges for " + model +
+      ": one \"tensor: amax\" per line (values in\n"
+      "# [-amax, amax] map onto INT8 [-127, 127]). Fill in the amax of the tensors you know and\n"
+      "# delete the other lines (a calibrator fills them in), then:\n"
+      "#   int8rt build --onnx " +
+      model + " --int8 --ranges FILE\n";
+  for (const Tensor* t : tensors)
+    text += t->name() + ": \n";
+  return text;
+}
+
+Status write_text_file(const std::string& flag, const std::string& path, const std::string& text) {
+  INT8RT_RETURN_IF_ERROR(check_writable_location(flag, path));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return io_error("--", flag, " ", path, ": cannot write it");
+  return Status::ok();
+}
+
+// Shapes past the inputs are known once the builder binds the inputs: not shown here.
+void print_network_text(const std::string& path, const Network& network, bool tensors) {
+  std::printf("model %s: %d inputs, %d outputs, %d layers\n", path.c_str(), network.num_inputs(),
+              network.num_outputs(), network.num_layers());
+  for (int i = 0; i < network.num_inputs(); ++i) {
+    const Tensor& t = *network.input(i);
+    std::printf("input \"%s\": %s %s\n", t.name().c_str(),
+                std::string(to_string(t.dtype())).c_str(), t.dims().to_string().c_str());
+  }
+  for (int i = 0; i < network.num_outputs(); ++i) {
+    const Tensor& t = *network.output(i);
+    std::printf("output \"%s\": %s\n", t.name().c_str(), std::string(to_string(t.dtype())).c_str());
+  }
+  if (tensors) {
+    const std::vector<const Tensor*> list = range_tensors(network);
+    for (const Tensor* t : list) {
+      const std::string from =
+          t->producer() ? "layer \"" + t->producer()->name() + "\"" : "the network's input";
+      std::printf("tensor \"%s\": %s, from %s\n", t->name().c_str(),
+                  std::string(to_string(t->dtype())).c_str(), from.c_str());
+    }
+    std::printf("tensors taking INT8 ranges: %zu\n", list.size());
+    return;
+  }
+  for (int i = 0; i < network.num_layers(); ++i) {
+    const Layer& layer = *network.layer(i);
+    std::printf("%s \"%s\": %s -> %s\n", std::string(to_string(layer.type())).c_str(),
+                layer.name().c_str(), tensor_names(layer, true).c_str(),
+                tensor_names(layer, false).c_str());
+  }
+}
+
+void print_network_json(const std::string& path, const Network& network,
+                        const std::string& written) {
+  std::printf("{\"model\": %s, \"inputs\": [", json_string(path).c_str());
+  for (int i = 0; i < network.num_inputs(); ++i) {
+    const Tensor& t = *network.input(i);
+    std::printf("%s{\"name\": %s, \"dtype\": %s, \"shape\": %s}", i ? ", " : "",
+                json_string(t.name()).c_str(), json_string(to_string(t.dtype())).c_str(),
+                shape_json(t.dims()).c_str());
+  }
+  std::printf("], \"outputs\": [");
+  for (int i = 0; i < network.num_outputs(); ++i) {
+    const Tensor& t = *network.output(i);
+    std::printf("%s{\"name\": %s, \"dtype\": %s}", i ? ", " : "", json_string(t.name()).c_str(),
+                json_string(to_string(t.dtype())).c_str());
+  }
+  std::printf("], \"layers\": [");
+  for (int i = 0; i < network.num_layers(); ++i) {
+    const Layer& layer = *network.layer(i);
+    std::printf("%s\n  {\"name\": %s, \"op\": %s, \"inputs\": %s, \"outputs\": %s}", i ? "," : "",
+                json_string(layer.name()).c_str(), json_string(to_string(layer.type())).c_str(),
+                tensor_names_json(layer, true).c_str(), tensor_names_json(layer, false).c_str());
+  }
+  std::printf("\n], \"tensors\": [");
+  const std::vector<const Tensor*> list = range_tensors(network);
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Tensor& t = *list[i];
+    std::printf("%s\n  {\"name\": %s, \"dtype\": %s, \"producer\": %s}", i ? "," : "",
+                json_string(t.name()).c_str(), json_string(to_string(t.dtype())).c_str(),
+                t.producer() ? json_string(t.producer()->name()).c_str() : "null");
+  }
+  std::printf("\n], \"tensors_file\": %s}\n",
+              written.empty() ? "null" : json_string(written).c_str());
+}
+
+int inspect_onnx(const Args& args, Logger& logger) {
+  for (const char* flag : {"backend"}) {
+    if (args.has(flag)) {
+      return report_error("inspect",
+                          invalid_argument("--", flag, " applies to --engine, not --onnx"));
+    }
+  }
+  const std::string path = args.get("onnx");
+  auto network = load_onnx(path, logger);
+  if (!network.is_ok()) return report_error("inspect", network.status());
+  std::string written;
+  if (args.has("write-tensors")) {
+    written = args.get("write-tensors");
+    Status status =
+        write_text_file("write-tensors", written, ranges_template(path, range_tensors(**network)));
+    if (!status.is_ok()) return report_error("inspect", status);
+  }
+  if (args.has("json")) {
+    print_network_json(path, **network, written);
+    return kExitOk;
+  }
+  // --write-tensors alone prints only what it wrote.
+  if (!written.empty() && !args.has("tensors")) {
+    std::printf("%zu tensor names written to %s\n", range_tensors(**network).size(),
+                written.c_str());
+    return kExitOk;
+  }
+  print_network_text(path, **network, args.has("tensors"));
+  if (!written.empty()) std::printf("tensor names written to %s\n", written.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 int inspect_command(const std::vector<std::string>& argv) {
@@ -134,12 +313,23 @@ int inspect_command(const std::vector<std::string>& argv) {
   }
   auto args = Args::parse(argv, flags);
   if (!args.is_ok()) return report_error("inspect", args.status());
-  if (!args->has("engine")) {
-    return report_error("inspect", invalid_argument("--engine is required (the plan file)"));
+  if (args->has("engine") == args->has("onnx")) {
+    return report_error("inspect",
+                        invalid_argument(args->has("engine") ? "give --engine or --onnx, not both"
+                                                             : "--engine FILE.plan or --onnx "
+                                                               "MODEL.onnx is required"));
   }
   StderrLogger logger(log_severity(*args));
+  if (args->has("onnx")) return inspect_onnx(*args, logger);
+  for (const char* flag : {"tensors", "write-tensors"}) {
+    if (args->has(flag)) {
+      return report_error("inspect", invalid_argument("--", flag,
+                                                      " applies to --onnx (a plan file "
+                                                      "keeps no tensor list)"));
+    }
+  }
   const std::string path = args->get("engine");
-  auto engine = Engine::load(path, logger);
+  auto engine = load_engine(*args, logger);
   if (!engine.is_ok()) return report_error("inspect", engine.status());
   if (args->has("json")) {
     print_json(path, **engine);
