@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,13 @@ struct Accuracy {
 };
 
 struct EvaluateOptions {
-  int64_t batch_size = 32;   // at most the engine's built batch; the last batch may be smaller
-  int64_t max_samples = -1;  // all of the source when < 0
+  // Samples per run, cut to the engine's built batch. The last batch is zero-padded to it and
+  // only its samples are counted.
+  int64_t batch_size = 32;
+  int64_t max_samples = -1;             // all of the source when < 0
   ProgressMonitor* progress = nullptr;  // phase "evaluation", one step per batch
+  // Called for every sample in order: its index in the source, its label, the class predicted.
+  std::function<void(int64_t sample, int64_t label, int64_t predicted)> on_prediction;
 };
 
 // Runs a classifier engine (one input, first output [N, classes]) over a labelled source and
@@ -66,7 +71,7 @@ struct Comparison {
 };
 
 struct CompareOptions {
-  int64_t batch_size = 32;              // at most both engines' built batch
+  int64_t batch_size = 32;              // cut to both engines' built batch
   int64_t max_samples = -1;             // all of the source when < 0
   ProgressMonitor* progress = nullptr;  // phase "comparison", one step per batch
 };

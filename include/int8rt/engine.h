@@ -110,6 +110,31 @@ class Engine {
 // are shared; each context has its own activation memory, sized for the largest shapes it ran).
 // A graph that fixed the batch at build time (e.g. a Reshape to a constant shape) can't take
 // another one: the error names the layer.
+// A tensor as the layer computing it wrote it, handed to a TensorObserver during execute() (the
+// role of TensorRT's IDebugListener). Each tensor a layer of the engine computes is observed once
+// per execute(), right after that layer ran: not network inputs, not constants, not the layout
+// copies or the Quantize/Dequantize reformats the builder inserts. A tensor an INT8 layer computes
+// keeps its network name (the builder's "<name>:int8" copy is reported as <name>).
+struct ObservedTensor {
+  std::string name;   // the tensor's name in the engine's (optimized, fused) network
+  std::string layer;  // the layer computing it (fused layers joined with '+')
+  DataType precision = DataType::kFloat;  // that layer's precision (Engine::layers())
+  DataType dtype = DataType::kFloat;      // how the engine stores the tensor
+  float scale = 0.0f;  // a quantized int8 tensor's scale (amax / 127), 0 otherwise
+  Dims dims;           // at the current input shapes
+  // dims.volume() values, dense row-major: float32 as computed, quantized int8 as q · scale, other
+  // dtypes converted. Valid until on_tensor returns.
+  std::span<const float> values;
+};
+
+// Receives the tensors of every execute() of the contexts it is set on (set_tensor_observer), in
+// execution order, on the executing thread.
+class TensorObserver {
+ public:
+  virtual ~TensorObserver() = default;
+  virtual void on_tensor(const ObservedTensor& tensor) = 0;
+};
+
 class ExecutionContext {
  public:
   explicit ExecutionContext(std::shared_ptr<const detail::EngineImpl> engine);
@@ -131,6 +156,12 @@ class ExecutionContext {
   // The shape of output `index` at the current input shapes (lowers the graph for them when no
   // context has yet: errors are those execute() would report).
   Result<Dims> output_shape(int index);
+
+  // Hands every tensor the engine computes to `observer` during execute() (see ObservedTensor);
+  // nullptr turns observing off. The observer must outlive the runs it observes. Observing costs
+  // a dequantize (and, for oneDNN layouts, a reorder) per tensor; off, it costs nothing.
+  void set_tensor_observer(TensorObserver* observer);
+  TensorObserver* tensor_observer() const;
 
  private:
   struct State;

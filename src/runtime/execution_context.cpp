@@ -5,6 +5,7 @@
 #include "int8rt/engine.h"
 #include "runtime/engine_impl.h"
 #include "runtime/input_shapes.h"
+#include "runtime/observe_plan.h"
 
 namespace int8rt {
 
@@ -26,6 +27,7 @@ struct Variant {
   std::vector<std::unique_ptr<KernelState>> kernel_states;  // per step
   std::vector<void*> address;        // per tensor id: where its data lives during execute()
   const std::byte* bound = nullptr;  // the arena `address` points into
+  std::unique_ptr<detail::ObservePlan> observe_plan;  // made when first run with an observer
 };
 }  // namespace
 
@@ -43,6 +45,7 @@ struct ExecutionContext::State {
   size_t scratch_bytes = 0;
   std::vector<const void*> step_inputs;
   std::vector<void*> step_outputs;
+  TensorObserver* observer = nullptr;
 
   // The lowering for `shapes`, with room for it in the arena and scratch.
   Result<Variant*> resolve(const std::shared_ptr<const detail::EngineImpl>& base) {
@@ -115,6 +118,14 @@ const Dims& ExecutionContext::input_shape(int index) const {
   return state_->shapes.at(static_cast<size_t>(index));
 }
 
+void ExecutionContext::set_tensor_observer(TensorObserver* observer) {
+  state_->observer = observer;
+}
+
+TensorObserver* ExecutionContext::tensor_observer() const {
+  return state_->observer;
+}
+
 Result<Dims> ExecutionContext::output_shape(int index) {
   if (index < 0 || static_cast<size_t>(index) >= engine_->outputs.size()) {
     return invalid_argument("output_shape: output ", index, " does not exist (the engine has ",
@@ -173,6 +184,10 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
       return invalid_argument("execute: output \"", engine.outputs[i].name, "\" is null");
     }
   }
+  TensorObserver* observer = state_->observer;
+  if (observer != nullptr && variant->observe_plan == nullptr) {
+    INT8RT_ASSIGN_OR_RETURN(variant->observe_plan, detail::ObservePlan::create(engine));
+  }
   for (size_t s = 0; s < engine.steps.size(); ++s) {
     const detail::EngineStep& step = engine.steps[s];
     state_->step_inputs.clear();
@@ -187,6 +202,9 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
         step.kernel->execute(KernelIo{state_->step_inputs, state_->step_outputs,
                                       state_->scratch.get(), variant->kernel_states[s].get()});
     if (!status.is_ok()) return status.with_context("layer \"" + step.layer_name + "\"");
+    if (observer != nullptr) {
+      INT8RT_RETURN_IF_ERROR(variant->observe_plan->observe(s, address, *observer));
+    }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const auto id = static_cast<size_t>(engine.output_ids[i]);
