@@ -48,7 +48,8 @@ int8rt::Status run_all(const int8rt::Engine& engine, const char* spec, std::vect
 
 int main(int argc, char** argv) {
   if (argc != 5) {
-    std::fprintf(stderr, "usage: %s MODEL.onnx DATA_SPEC REFERENCE_LOGITS.npy PLAN_FILE\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL.onnx DATA_SPEC REFERENCE_LOGITS.npy PLAN_FILE\n",
+                 argv[0]);
     return 2;
   }
   int8rt::StderrLogger logger(int8rt::Logger::Severity::kWarning);

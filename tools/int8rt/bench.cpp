@@ -11,6 +11,7 @@
 #include "common.h"
 #include "int8_build.h"
 #include "int8rt/engine.h"
+#include "int8rt/progress.h"
 
 namespace int8rt::cli {
 
@@ -159,7 +160,9 @@ Result<Timing> time_engine(const Args& args, Logger& logger) {
     timing.int8_layers += layer.precision == DataType::kInt8;
     ++timing.layers;
   }
-  const bool progress = ::isatty(STDERR_FILENO) == 1;
+  // A bar on a terminal (stderr), nothing when piped.
+  TerminalProgress progress;
+  progress.phase_start("bench", warmup + iterations);
   for (int64_t i = 0; i < warmup + iterations; ++i) {
     const auto start = std::chrono::steady_clock::now();
     INT8RT_RETURN_IF_ERROR(context->execute(input_pointers, output_pointers));
@@ -167,12 +170,9 @@ Result<Timing> time_engine(const Args& args, Logger& logger) {
     if (i >= warmup) {
       timing.milliseconds.push_back(std::chrono::duration<double, std::milli>(end - start).count());
     }
-    if (progress && (i + 1) % 20 == 0) {
-      std::fprintf(stderr, "\rbench: %lld/%lld runs", static_cast<long long>(i + 1),
-                   static_cast<long long>(warmup + iterations));
-    }
+    progress.step_complete("bench", i + 1, (i + 1) * batch);
   }
-  if (progress) std::fprintf(stderr, "\r\033[K");
+  progress.phase_finish("bench");
   std::sort(timing.milliseconds.begin(), timing.milliseconds.end());
   return timing;
 }
