@@ -1,0 +1,285 @@
+// sample_batch_files: calibration from TensorRT batch files (the files sampleINT8 reads). Writes
+// shuffled Fashion-MNIST training images as batch files, reads them back through the `batches:`
+// data source, calibrates the ResNet-style model on them (Entropy2) and scores FP32 and INT8 on
+// t10k.
+//
+//   sample_batch_files [--data DIR] [--model FILE] [--out PREFIX] [--batch N] [--batches K]
+//                      [--limit N] [--verbose] [--help]
+//
+// Run from the repository root the defaults find everything (README.md).
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "int8rt/int8rt.h"
+
+namespace {
+
+struct Options {
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string model = "models/resnet_fmnist.onnx";
+  std::string prefix = "fmnist_batches/batch";
+  int64_t batch = 50;
+  int64_t batches = 10;
+  int64_t limit = 1000;
+  bool verbose = false;
+};
+
+// The training images are shuffled with this seed, so the batches mix the classes (the same
+// 500 images as `idx:...train...,shuffle=1,limit=500`).
+constexpr uint64_t kShuffleSeed = 1;
+constexpr double kTolerancePoints = 1.0;
+
+void print_usage(std::FILE* out) {
+  std::fprintf(
+      out,
+      "usage: sample_batch_files [--data DIR] [--model FILE] [--out PREFIX] [--batch N]\n"
+      "                          [--batches K] [--limit N] [--verbose] [--help]\n"
+      "\n"
+      "Writes K batch files of N shuffled Fashion-MNIST training images (TensorRT's format:\n"
+      "int32 N,C,H,W, then N*C*H*W float32 values, then N float32 labels) as PREFIX0,\n"
+      "PREFIX1, ..., reads them back, calibrates the model on them (Entropy2) and prints the\n"
+      "top-1 accuracy of FP32 and INT8 on the first t10k images.\n"
+      "\n"
+      "  --data DIR      Fashion-MNIST's IDX files (default /usr/share/datasets/fashion-mnist)\n"
+      "  --model FILE    the ONNX model (default models/resnet_fmnist.onnx)\n"
+      "  --out PREFIX    the batch files' prefix; its folder is created (default "
+      "fmnist_batches/batch)\n"
+      "  --batch N       images per batch file, also the calibration and engine batch (default "
+      "50)\n"
+      "  --batches K     batch files to write (default 10)\n"
+      "  --limit N       score the first N t10k images (default 1000)\n"
+      "  -v, --verbose   log what the builder decides\n"
+      "  -h, --help      show this help\n");
+}
+
+bool parse_count(const char* text, int64_t& out) {
+  char* end = nullptr;
+  const long long value = std::strtoll(text, &end, 10);
+  if (end == text || *end != '\0' || value <= 0) return false;
+  out = value;
+  return true;
+}
+
+// 0: run; 1: bad flags; -1: --help was printed.
+int parse_options(int argc, char** argv, Options& options) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "-h" || flag == "--help") {
+      print_usage(stdout);
+      return -1;
+    }
+    if (flag == "-v" || flag == "--verbose") {
+      options.verbose = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "sample_batch_files: %s needs a value (or is unknown); see --help\n",
+                   argv[i]);
+      return 1;
+    }
+    const char* value = argv[++i];
+    int64_t* count = nullptr;
+    if (flag == "--data") {
+      options.data_dir = value;
+    } else if (flag == "--model") {
+      options.model = value;
+    } else if (flag == "--out") {
+      options.prefix = value;
+    } else if (flag == "--batch") {
+      count = &options.batch;
+    } else if (flag == "--batches") {
+      count = &options.batches;
+    } else if (flag == "--limit") {
+      count = &options.limit;
+    } else {
+      std::fprintf(stderr, "sample_batch_files: unknown flag %s; see --help\n", argv[i - 1]);
+      return 1;
+    }
+    if (count != nullptr && !parse_count(value, *count)) {
+      std::fprintf(stderr, "sample_batch_files: %s expects a positive integer, got \"%s\"\n",
+                   argv[i - 1], value);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// The header of one batch file, read by hand to show the format: four int32 N, C, H, W in host
+// byte order; the file then holds N·C·H·W float32 values and, optionally, N float32 labels.
+int8rt::Status describe_batch_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  int32_t header[4] = {};
+  if (!in.read(reinterpret_cast<char*>(header), sizeof(header))) {
+    return int8rt::io_error("cannot read the header of \"", path, "\"");
+  }
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(path));
+  const int64_t values = int64_t{header[0]} * header[1] * header[2] * header[3];
+  const int64_t data_bytes = 16 + values * 4;
+  const bool labelled = size == data_bytes + int64_t{header[0]} * 4;
+  if (size != data_bytes && !labelled) {
+    return int8rt::parse_error(path, ": ", size, " bytes, expected ", data_bytes, " or ",
+                               data_bytes + int64_t{header[0]} * 4, " for N,C,H,W = ", header[0],
+                               ",", header[1], ",", header[2], ",", header[3]);
+  }
+  std::printf("  %s: N=%d C=%d H=%d W=%d, %lld float32 values%s, %lld bytes\n", path.c_str(),
+              header[0], header[1], header[2], header[3], static_cast<long long>(values),
+              labelled ? " + N float32 labels" : "", static_cast<long long>(size));
+  return int8rt::Status::ok();
+}
+
+// Samples `count` of both sources equal, bit for bit, labels included.
+int8rt::Result<bool> same_samples(int8rt::DataSource& a, int8rt::DataSource& b, int64_t count) {
+  if (a.sample_dims() != b.sample_dims() || a.size() < count || b.size() < count) return false;
+  const auto volume = static_cast<size_t>(a.sample_dims().volume());
+  std::vector<float> x(volume), y(volume);
+  for (int64_t i = 0; i < count; ++i) {
+    INT8RT_RETURN_IF_ERROR(a.read(i, x.data()));
+    INT8RT_RETURN_IF_ERROR(b.read(i, y.data()));
+    if (std::memcmp(x.data(), y.data(), volume * sizeof(float)) != 0) return false;
+    if (a.label(i) != b.label(i)) return false;
+  }
+  return true;
+}
+
+// Top-1 of `engine` over the first `limit` samples of `data` (the last batch smaller).
+int8rt::Result<int64_t> count_correct(const int8rt::Engine& engine, int8rt::DataSource& data,
+                                      int64_t limit) {
+  const int64_t batch_size = engine.input(0).dims[0];
+  const int64_t classes = engine.output(0).dims[1];
+  auto context = engine.create_execution_context();
+  std::vector<float> logits(static_cast<size_t>(batch_size * classes));
+  int8rt::BatchStream stream(data, batch_size, limit);
+  int8rt::Batch batch;
+  int64_t correct = 0;
+  while (true) {
+    INT8RT_ASSIGN_OR_RETURN(bool more, stream.next(batch));
+    if (!more) break;
+    const void* inputs[] = {batch.data.data()};
+    void* outputs[] = {logits.data()};
+    INT8RT_RETURN_IF_ERROR(context->execute(inputs, outputs, batch.count));
+    for (int64_t i = 0; i < batch.count; ++i) {
+      const float* row = logits.data() + i * classes;
+      correct += std::max_element(row, row + classes) - row == batch.labels[static_cast<size_t>(i)];
+    }
+  }
+  return correct;
+}
+
+double percent(int64_t part, int64_t whole) {
+  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+int fail(const int8rt::Status& status) {
+  std::fprintf(stderr, "sample_batch_files: %s\n", status.to_string().c_str());
+  std::printf("&&&& FAILED int8rt.sample_batch_files\n");
+  return status.is_user_error() ? 1 : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (int parsed = parse_options(argc, argv, options); parsed != 0) return parsed < 0 ? 0 : 1;
+  std::printf("&&&& RUNNING int8rt.sample_batch_files\n");
+  int8rt::StderrLogger logger(options.verbose ? int8rt::Logger::Severity::kInfo
+                                              : int8rt::Logger::Severity::kWarning);
+  const std::string& dir = options.data_dir;
+
+  // 1. Training images, shuffled, written as batch files.
+  auto train = int8rt::open_data_source("idx:" + dir + "/train-images-idx3-ubyte.gz," + dir +
+                                        "/train-labels-idx1-ubyte.gz");
+  if (!train.is_ok()) return fail(train.status());
+  auto selected = int8rt::select_samples(
+      std::move(train).value(),
+      {.shuffle_seed = kShuffleSeed, .limit = options.batch * options.batches});
+  const std::filesystem::path folder = std::filesystem::path(options.prefix).parent_path();
+  std::error_code error;
+  if (!folder.empty()) std::filesystem::create_directories(folder, error);
+  if (error) {
+    return fail(int8rt::io_error("cannot create \"", folder.string(), "\": ", error.message()));
+  }
+  auto written = int8rt::write_batch_files(*selected, options.prefix, options.batch);
+  if (!written.is_ok()) return fail(written.status());
+  std::printf(
+      "Wrote %lld batch files %s0 .. %s%lld: %lld shuffled training images, %lld per file\n",
+      static_cast<long long>(*written), options.prefix.c_str(), options.prefix.c_str(),
+      static_cast<long long>(*written - 1), static_cast<long long>(*written * options.batch),
+      static_cast<long long>(options.batch));
+  if (auto status = describe_batch_file(options.prefix + "0"); !status.is_ok()) {
+    return fail(status);
+  }
+
+  // 2. Read back through the `batches:` data source: the same images and labels, bit for bit.
+  auto batches = int8rt::open_data_source("batches:" + options.prefix);
+  if (!batches.is_ok()) return fail(batches.status());
+  auto same = same_samples(**batches, *selected, selected->size());
+  if (!same.is_ok()) return fail(same.status());
+  std::printf(
+      "Read back %lld samples of %s%s: %s the images written\n",
+      static_cast<long long>((*batches)->size()), (*batches)->sample_dims().to_string().c_str(),
+      (*batches)->has_labels() ? " with labels" : "", *same ? "identical to" : "DIFFERENT from");
+  if (!*same) return fail(int8rt::internal_error("the batch files do not hold what was written"));
+
+  // 3. Calibration on the batch files; FP32 and INT8 engines for batches of the same size.
+  int8rt::Builder builder(logger);
+  auto network = builder.create_network();
+  if (auto status = int8rt::OnnxParser(*network, logger).parse_from_file(options.model);
+      !status.is_ok()) {
+    return fail(status);
+  }
+  int8rt::Dims shape = network->input(0)->dims();
+  shape[0] = options.batch;
+  auto fp32_config = builder.create_config();
+  fp32_config->set_input_shape(network->input(0)->name(), shape);
+  auto fp32 = builder.build(*network, *fp32_config);
+  if (!fp32.is_ok()) return fail(fp32.status());
+
+  int8rt::StreamCalibrator calibrator(
+      std::move(batches).value(),
+      {.algorithm = int8rt::CalibrationAlgorithm::kEntropy2, .batch_size = options.batch});
+  auto int8_config = builder.create_config();
+  int8_config->set_input_shape(network->input(0)->name(), shape);
+  int8_config->set_flag(int8rt::BuilderFlag::kInt8);
+  int8_config->set_int8_calibrator(&calibrator);
+  auto int8 = builder.build(*network, *int8_config);
+  if (!int8.is_ok()) return fail(int8.status());
+  int int8_layers = 0;
+  const auto layers = (*int8)->layers();
+  for (const int8rt::LayerInfo& layer : layers) {
+    int8_layers += layer.precision == int8rt::DataType::kInt8;
+  }
+  std::printf(
+      "Calibrated (Entropy2) on %lld batches from the batch files; INT8 engine: %d of %zu "
+      "layers run INT8\n",
+      static_cast<long long>(calibrator.batches_served()), int8_layers, layers.size());
+
+  // 4. Scores on the first t10k images.
+  auto test_set = int8rt::open_data_source("idx:" + dir + "/t10k-images-idx3-ubyte.gz," + dir +
+                                           "/t10k-labels-idx1-ubyte.gz");
+  if (!test_set.is_ok()) return fail(test_set.status());
+  const int64_t limit = std::min(options.limit, (*test_set)->size());
+  auto fp32_correct = count_correct(**fp32, **test_set, limit);
+  if (!fp32_correct.is_ok()) return fail(fp32_correct.status());
+  auto int8_correct = count_correct(**int8, **test_set, limit);
+  if (!int8_correct.is_ok()) return fail(int8_correct.status());
+  std::printf("FP32 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*fp32_correct, limit),
+              static_cast<long long>(*fp32_correct), static_cast<long long>(limit));
+  std::printf("INT8 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*int8_correct, limit),
+              static_cast<long long>(*int8_correct), static_cast<long long>(limit));
+  if (percent(*fp32_correct, limit) - percent(*int8_correct, limit) > kTolerancePoints) {
+    std::printf("INT8 top-1 is more than %.2f points below FP32\n", kTolerancePoints);
+    std::printf("&&&& FAILED int8rt.sample_batch_files\n");
+    return 1;
+  }
+  std::printf("&&&& PASSED int8rt.sample_batch_files\n");
+  return 0;
+}
