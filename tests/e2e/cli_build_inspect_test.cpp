@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "e2e/cli_runner.h"
 #include "int8rt/data.h"
@@ -220,6 +221,94 @@ TEST_F(CliBuild, RangesFileAloneNeedsNoCalibration) {
   EXPECT_EQ(outputs(from_plan.out), outputs(from_onnx.out));
 }
 
+// inspect --onnx --write-tensors: the tensors calibration measures, as a ranges file whose blanks
+// the user fills in; filled, build --ranges takes it and needs no calibration.
+TEST_F(CliBuild, InspectOnnxWritesTheTensorsToFillIn) {
+  TempDir dir;
+  const std::string blank = dir.file("blank.ranges");
+  CliResult listed = run_cli({"inspect", "--onnx", lenet_, "--tensors", "--write-tensors", blank});
+  ASSERT_EQ(listed.exit_code, 0) << listed.command << "\n" << listed.err;
+  EXPECT_NE(listed.out.find("tensor \"input\": float32, from the network's input"),
+            std::string::npos)
+      << listed.out;
+  EXPECT_NE(listed.out.find("tensor \"logits\": float32, from layer "
+                            "\"/classifier/classifier.4/Gemm\""),
+            std::string::npos)
+      << listed.out;
+  // No constant (weights, the normalization's mean and std) is listed.
+  EXPECT_EQ(listed.out.find("weight"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find("normalize.mean"), std::string::npos) << listed.out;
+
+  // The names, in the file's order, are the tensors calibrate measures (its --ranges-out file).
+  const std::string calibrated = dir.file("calibrated.ranges");
+  CliResult calibrate = run_cli({"calibrate", "--onnx", lenet_, "--data", training_, "--batch",
+                                 "20", "--cache", dir.file("c.cache"), "--ranges-out", calibrated});
+  ASSERT_EQ(calibrate.exit_code, 0) << calibrate.command << "\n" << calibrate.err;
+  auto names = [](const std::string& text) {
+    std::vector<std::string> result;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      result.push_back(line.substr(0, line.rfind(':')));
+    }
+    return result;
+  };
+  const std::string template_text = slurp(blank);
+  const std::vector<std::string> blank_names = names(template_text);
+  EXPECT_EQ(blank_names, names(slurp(calibrated))) << template_text;
+  ASSERT_EQ(blank_names.size(), 15u) << template_text;
+  EXPECT_NE(listed.out.find("tensors taking INT8 ranges: 15"), std::string::npos) << listed.out;
+
+  // As written (blanks) it is refused, naming the first blank line.
+  CliResult unfilled = run_cli({"build", "--onnx", lenet_, "--int8", "--ranges", blank});
+  EXPECT_EQ(unfilled.exit_code, 1) << unfilled.err;
+  EXPECT_NE(unfilled.err.find(blank + ":5: tensor \"input\""), std::string::npos) << unfilled.err;
+
+  // Filled in by hand with the calibrated values it builds an INT8 engine from those ranges alone,
+  // and the plan computes what the plan from the calibrated ranges file computes.
+  std::string filled;
+  std::istringstream lines(template_text);
+  const std::string calibrated_text = slurp(calibrated);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') {
+      const std::string name = line.substr(0, line.rfind(':'));
+      const size_t at = calibrated_text.find("\n" + name + ": ");
+      const size_t start = at == std::string::npos ? calibrated_text.find(name + ": ") : at + 1;
+      ASSERT_NE(start, std::string::npos) << name;
+      const size_t end = calibrated_text.find('\n', start);
+      line = calibrated_text.substr(start, end - start);
+    }
+    filled += line + "\n";
+  }
+  const std::string filled_path = dir.write("filled.ranges", filled);
+  const std::string x = write_digits(dir);
+  std::vector<std::string> outputs;
+  for (const std::string& ranges : {filled_path, calibrated}) {
+    const std::string plan = dir.file("p.plan");
+    CliResult built = run_cli(
+        {"build", "--onnx", lenet_, "--int8", "--ranges", ranges, "--save-engine", plan, "--json"});
+    ASSERT_EQ(built.exit_code, 0) << built.command << "\n" << built.err;
+    EXPECT_NE(built.out.find("\"manual_ranges\": 15"), std::string::npos) << built.out;
+    EXPECT_GE(occurrences(built.out, "\"precision\": \"int8\""), 5u) << built.out;
+    CliResult ran = run_cli({"run", "--engine", plan, "--input", x, "--json"});
+    ASSERT_EQ(ran.exit_code, 0) << ran.command << "\n" << ran.err;
+    outputs.push_back(ran.out.substr(ran.out.find("\"outputs\"")));
+  }
+  EXPECT_EQ(outputs[0], outputs[1]);
+
+  // Without --tensors the model's layers are listed with their tensors.
+  CliResult layers = run_cli({"inspect", "--onnx", lenet_});
+  ASSERT_EQ(layers.exit_code, 0) << layers.err;
+  EXPECT_NE(layers.out.find("model " + lenet_ + ": 1 inputs, 1 outputs, 14 layers"),
+            std::string::npos)
+      << layers.out;
+  EXPECT_NE(layers.out.find("Conv \"/features/features.0/Conv\": /normalize/Div_output_0, "
+                            "features.0.weight, features.0.bias -> "
+                            "/features/features.0/Conv_output_0"),
+            std::string::npos)
+      << layers.out;
+}
+
 TEST_F(CliBuild, BadPlansAreUserErrorsNamingTheFile) {
   TempDir dir;
   const std::string plan = dir.file("lenet.plan");
@@ -283,7 +372,11 @@ TEST_F(CliBuild, FlagMistakesAreUserErrors) {
        "no_such_layer"},
       {{"build", "--onnx", lenet_, "--save-engine", dir.file("no/dir/x.plan")}, "no/dir"},
       {{"build"}, "--onnx is required"},
-      {{"inspect"}, "--engine is required"},
+      {{"inspect"}, "--engine FILE.plan or --onnx MODEL.onnx is required"},
+      {{"inspect", "--onnx", lenet_, "--engine", dir.file("x.plan")}, "not both"},
+      {{"inspect", "--engine", dir.file("x.plan"), "--tensors"}, "--tensors applies to --onnx"},
+      {{"inspect", "--onnx", lenet_, "--write-tensors", dir.file("no/dir/r.txt")}, "no/dir"},
+      {{"inspect", "--onnx", lenet_, "--backend", "cpu"}, "--backend applies to --engine"},
       {{"run", "--onnx", lenet_, "--engine", dir.file("x.plan"), "--input", "x.npy"}, "not both"},
       {{"eval", "--engine", dir.file("x.plan"), "--data", held_out_, "--int8"}, "is built already"},
   };
