@@ -3,30 +3,14 @@
 
 #include <gtest/gtest.h>
 
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "int8rt/onnx_parser.h"
+#include "testing/capturing_logger.h"
 #include "testing/onnx_builder.h"
 
 namespace int8rt::testing {
-
-class CapturingLogger : public Logger {
- public:
-  void log(Severity severity, std::string_view message) noexcept override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (severity <= Severity::kWarning) warnings_.emplace_back(message);
-  }
-  std::vector<std::string> warnings() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return warnings_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> warnings_;
-};
 
 // EXPECT_TRUE(contains(message, "part")) prints both strings when it fails.
 inline ::testing::AssertionResult contains(const std::string& text, const std::string& part) {

@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <random>
 #include <string>
 #include <utility>
@@ -23,36 +22,11 @@
 #include "int8rt/network.h"
 #include "ir/graph_editor.h"
 #include "ir/shape_inference.h"
+#include "testing/capturing_logger.h"
 
 namespace int8rt::pass_testing {
 
-class CapturingLogger : public Logger {
- public:
-  void log(Severity severity, std::string_view message) noexcept override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    messages_.emplace_back(severity, std::string(message));
-  }
-  // Messages at `severity` that contain `needle`.
-  std::vector<std::string> find(Severity severity, std::string_view needle) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::vector<std::string> found;
-    for (const auto& [s, m] : messages_) {
-      if (s == severity && m.find(needle) != std::string::npos) found.push_back(m);
-    }
-    return found;
-  }
-  std::string dump() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::string all;
-    for (const auto& entry : messages_)
-      all += std::string(to_string(entry.first)) + " " + entry.second + "\n";
-    return all;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::pair<Severity, std::string>> messages_;
-};
+using testing::CapturingLogger;
 
 inline Weights random_weights(const Dims& dims, uint32_t seed, float low = -1.0f,
                               float high = 1.0f) {

@@ -3,25 +3,15 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 
 #include "builder/platform.h"
 #include "int8rt/builder.h"
+#include "testing/capturing_logger.h"
 
 namespace int8rt {
 namespace {
 
-class CapturingLogger final : public Logger {
- public:
-  void log(Severity severity, std::string_view message) noexcept override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    lines.emplace_back(severity, std::string(message));
-  }
-  std::vector<std::pair<Severity, std::string>> lines;
-
- private:
-  std::mutex mutex_;
-};
+using testing::CapturingLogger;
 
 // The CPU's own flags (Linux /proc/cpuinfo), read independently of oneDNN.
 bool cpu_has_flag(const std::string& flag) {
@@ -61,9 +51,10 @@ TEST(Platform, FastInt8FollowsTheCpu) {
 TEST(Platform, OneInfoLineNamesThePath) {
   CapturingLogger logger;
   detail::log_int8_platform(logger, Backend::kCpu);
-  ASSERT_EQ(logger.lines.size(), 1u);
-  EXPECT_EQ(logger.lines[0].first, Logger::Severity::kInfo);
-  const std::string& line = logger.lines[0].second;
+  const auto lines = logger.messages();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].first, Logger::Severity::kInfo);
+  const std::string& line = lines[0].second;
   EXPECT_NE(line.find(detail::int8_platform().isa), std::string::npos) << line;
   EXPECT_NE(line.find(std::string(to_string(detail::int8_platform().speed)) == "fast" ? "fast"
                       : detail::int8_platform().speed == Int8Speed::kSlower           ? "slower"
@@ -72,8 +63,9 @@ TEST(Platform, OneInfoLineNamesThePath) {
       << line;
   CapturingLogger reference;
   detail::log_int8_platform(reference, Backend::kReference);
-  ASSERT_EQ(reference.lines.size(), 1u);
-  EXPECT_NE(reference.lines[0].second.find("reference"), std::string::npos);
+  const auto reference_lines = reference.messages();
+  ASSERT_EQ(reference_lines.size(), 1u);
+  EXPECT_NE(reference_lines[0].second.find("reference"), std::string::npos);
 }
 
 }  // namespace
