@@ -1,0 +1,59 @@
+// The pieces Builder::calibrate and Builder::analyze_calibration share: the graph calibration
+// runs on, the FP32 pass over the calibrator's batches that streams every activation into its
+// histogram, and the thresholds a build takes from those histograms.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "calib/histogram.h"
+#include "int8rt/builder.h"
+
+namespace int8rt::detail {
+
+Status check_calibrator_parameters(const Calibrator& calibrator);
+
+// The calibrator's algorithm applied to one histogram.
+float choose_threshold(const calib::Histogram& histogram, const Calibrator& calibrator);
+
+// The tensors that get ranges: everything computed or fed at run time (float32, not constants).
+std::vector<const Tensor*> activations(const Network& network);
+
+// The graph the ranges are for: input shapes fixed (batch axis = the calibrator's batch size, or
+// the config's shapes without a calibrator), constants folded, identities removed, and fused when
+// the algorithm calibrates after fusion.
+Result<std::unique_ptr<Network>> calibration_graph(const Network& network,
+                                                   const BuilderConfig& config, Logger& logger);
+
+// Values of chosen tensors on the first few batches, kept for the per-tensor threshold search.
+struct KeptValues {
+  int max_batches = 0;                                            // batches to keep
+  std::set<std::string, std::less<>> names;                       // tensors to keep
+  std::map<std::string, std::vector<std::vector<float>>> values;  // name -> one vector per batch
+};
+
+struct Collected {
+  std::vector<std::string> names;  // the observed tensors, in network output order
+  std::vector<calib::Histogram> histograms;
+  int64_t batches = 0;
+  int64_t samples = 0;
+};
+
+// Runs `network` in FP32 over the calibrator's batches with every activation observed, streaming
+// each into its histogram (and copying the tensors `kept` names on its first batches). Memory: one
+// batch of activations plus one histogram per tensor (plus the kept values), whatever the number
+// of batches.
+Result<Collected> collect(const Builder& builder, const Network& network,
+                          const BuilderConfig& config, Calibrator& calibrator,
+                          KeptValues* kept = nullptr);
+
+// The calibrator's threshold for every collected tensor (index as in `collected.names`), with
+// tensors affine in a network input given the input's range mapped through the ops (see
+// propagate_input_ranges in calibrate_collect.cpp).
+std::vector<float> build_thresholds(const Network& network, const Collected& collected,
+                                    const Calibrator& calibrator, Logger& logger);
+
+}  // namespace int8rt::detail
