@@ -186,6 +186,9 @@ TEST_F(CliConventions, JsonOfEveryCommandParsesWithItsFields) {
   expect_json(run_cli({"cache", "show", cache, "--json"}),
               "assert d['algorithm'] == 'MinMaxCalibration' and len(d['tensors']) >= 1\n"
               "assert all(len(t['hex']) == 8 and t['amax'] >= 0 for t in d['tensors'])");
+  // The file as --cache FILE (the flag build and calibrate use) reads the same.
+  EXPECT_EQ(run_cli({"cache", "show", "--cache", cache, "--json"}).out,
+            run_cli({"cache", "show", cache, "--json"}).out);
 
   expect_json(run_cli({"build", "--onnx", lenet_, "--int8", "--data", training_, "--cache", cache,
                        "--calibrator", "minmax", "--batch", "32", "--save-engine", plan, "--json"}),

@@ -11,11 +11,14 @@ namespace int8rt::cli {
 namespace {
 
 std::vector<Flag> show_flags() {
-  return {{"json", "", "print the cache as JSON"}, {"help", "", "show this help", false, 'h'}};
+  return {{"cache", "FILE", "the cache file (or give it as the only argument)"},
+          {"json", "", "print the cache as JSON"},
+          {"help", "", "show this help", false, 'h'}};
 }
 
 constexpr char kUsage[] =
     "usage: int8rt cache show FILE [--json]\n"
+    "       int8rt cache show --cache FILE [--json]\n"
     "\n"
     "Decodes a calibration cache in TensorRT's text format (written by TensorRT or by int8rt\n"
     "calibrate): the header's version and algorithm, then per tensor its scale as the cache's hex\n"
@@ -75,8 +78,11 @@ int show_command(const std::vector<std::string>& argv) {
   // One positional argument (the file) among the flags.
   std::vector<std::string> rest;
   std::string path;
-  for (const std::string& arg : argv) {
-    if (!arg.starts_with("-") || arg == "-") {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (arg == "--cache" && i + 1 < argv.size()) {  // the flag's value is not the positional file
+      rest.insert(rest.end(), {arg, argv[++i]});
+    } else if (!arg.starts_with("-") || arg == "-") {
       if (!path.empty()) {
         return report_error("cache show", invalid_argument("one cache file expected, got \"", path,
                                                            "\" and \"", arg, "\""));
@@ -88,6 +94,13 @@ int show_command(const std::vector<std::string>& argv) {
   }
   auto args = Args::parse(rest, flags);
   if (!args.is_ok()) return report_error("cache show", args.status());
+  if (args->has("cache")) {
+    if (!path.empty()) {
+      return report_error("cache show", invalid_argument("give the cache file once: \"", path,
+                                                         "\" and --cache ", args->get("cache")));
+    }
+    path = args->get("cache");
+  }
   if (path.empty()) {
     return report_error("cache show", invalid_argument("the cache file is missing: ",
                                                        "int8rt cache show FILE [--json]"));
