@@ -1,0 +1,161 @@
+// builder.h: Builder and BuilderConfig. Builds run without the GIL; a Python calibrator or logger
+// takes it when called back. The config keeps the Python calibrator object alive while it is set.
+#include "int8rt/builder.h"
+
+#include <memory>
+#include <string>
+
+#include "bindings.h"
+
+namespace int8rt::python {
+
+namespace {
+
+// Runs `work` (a builder call) without the GIL. On failure raises int8rt.Error; when a Python
+// calibrator raised, its exception becomes the error's __cause__ and its traceback is in the
+// message already.
+template <typename T, typename F>
+T run_build(const BuilderConfig& config, F&& work) {
+  Result<T> result = [&] {
+    py::gil_scoped_release release;
+    return work();
+  }();
+  py::object cause = take_python_exception(config.int8_calibrator());
+  if (!result.is_ok()) raise_error(result.status(), cause);
+  if (!cause.is_none()) {
+    raise_error(internal_error("the Python calibrator raised, yet the build went on"), cause);
+  }
+  return std::move(result).value();
+}
+
+}  // namespace
+
+void init_builder(py::module_& m) {
+  py::enum_<BuilderFlag>(m, "BuilderFlag")
+      .value("INT8", BuilderFlag::kInt8)
+      .value("OBEY_PRECISION_CONSTRAINTS", BuilderFlag::kObeyPrecisionConstraints);
+  py::enum_<Backend>(m, "Backend")
+      .value("CPU", Backend::kCpu)
+      .value("REFERENCE", Backend::kReference)
+      .def("__str__", [](Backend b) { return std::string(to_string(b)); });
+  py::enum_<Int8Speed>(m, "Int8Speed")
+      .value("NONE", Int8Speed::kNone)
+      .value("SLOWER", Int8Speed::kSlower)
+      .value("FAST", Int8Speed::kFast);
+
+  py::class_<BuilderConfig>(m, "BuilderConfig", py::dynamic_attr(),
+                            "Flags, calibrator, backend and input shapes of a build.")
+      .def(py::init<>())
+      .def("set_flag", &BuilderConfig::set_flag, py::arg("flag"))
+      .def("clear_flag", &BuilderConfig::clear_flag, py::arg("flag"))
+      .def("get_flag", &BuilderConfig::get_flag, py::arg("flag"))
+      .def_property("backend", &BuilderConfig::backend, &BuilderConfig::set_backend)
+      .def(
+          "set_input_shape",
+          [](BuilderConfig& c, std::string name, const py::iterable& shape) {
+            c.set_input_shape(std::move(name), dims_from_sequence(shape));
+          },
+          py::arg("name"), py::arg("shape"),
+          "The shape to build input `name` for (resolves its dynamic axes).")
+      .def_property_readonly("input_shapes",
+                             [](const BuilderConfig& c) {
+                               py::dict result;
+                               for (const auto& [name, dims] : c.input_shapes())
+                                 result[py::str(name)] = dims_to_tuple(dims);
+                               return result;
+                             })
+      .def_property(
+          "int8_calibrator",
+          [](const py::object& self) -> py::object {
+            return py::getattr(self, "_int8_calibrator", py::none());
+          },
+          [](const py::object& self, const py::object& calibrator) {
+            auto& config = self.cast<BuilderConfig&>();
+            if (calibrator.is_none()) {
+              config.set_int8_calibrator(nullptr);
+            } else {
+              config.set_int8_calibrator(&calibrator.cast<Calibrator&>());
+            }
+            self.attr("_int8_calibrator") = calibrator;
+          },
+          "The calibrator of INT8 builds (an IInt8*Calibrator subclass or a StreamCalibrator); "
+          "the config keeps it alive.");
+
+  py::class_<Builder>(m, "Builder", "Builds engines from networks.")
+      .def(py::init([](const py::object& logger) {
+             if (logger.is_none()) return std::make_unique<Builder>();
+             return std::make_unique<Builder>(logger.cast<Logger&>());
+           }),
+           py::arg("logger") = py::none(), py::keep_alive<1, 2>())
+      .def("create_network", &Builder::create_network,
+           "A new, empty network (the flags argument of TensorRT is not needed).")
+      .def("create_builder_config", &Builder::create_config)
+      .def("create_config", &Builder::create_config)
+      .def(
+          "build",
+          [](const Builder& b, const Network& network, const BuilderConfig& config) {
+            return run_build<std::unique_ptr<Engine>>(config,
+                                                      [&] { return b.build(network, config); });
+          },
+          py::arg("network"), py::arg("config"),
+          "Builds an engine (calibrating first for an INT8 build with a calibrator).")
+      .def(
+          "build_engine",
+          [](const Builder& b, const Network& network, const BuilderConfig& config) {
+            return run_build<std::unique_ptr<Engine>>(config,
+                                                      [&] { return b.build(network, config); });
+          },
+          py::arg("network"), py::arg("config"))
+      .def(
+          "build_serialized_network",
+          [](const Builder& b, const Network& network, const BuilderConfig& config) {
+            auto engine = run_build<std::unique_ptr<Engine>>(
+                config, [&] { return b.build(network, config); });
+            return py::bytes(unwrap(engine->serialize()));
+          },
+          py::arg("network"), py::arg("config"), "build(), serialized: the plan file's bytes.")
+      .def(
+          "calibrate",
+          [](const Builder& b, const Network& network, const BuilderConfig& config) {
+            return run_build<CalibrationReport>(config,
+                                                [&] { return b.calibrate(network, config); });
+          },
+          py::arg("network"), py::arg("config"),
+          "The range of every tensor an INT8 build would use (manual, cache or calibration).")
+      .def(
+          "analyze_calibration",
+          [](const Builder& b, const Network& network, const BuilderConfig& config) {
+            return run_build<CalibrationAnalysis>(
+                config, [&] { return b.analyze_calibration(network, config); });
+          },
+          py::arg("network"), py::arg("config"))
+      .def_property_readonly("platform_has_fast_int8", &Builder::platform_has_fast_int8)
+      .def_property_readonly("platform_int8_speed", &Builder::platform_int8_speed);
+
+  m.def(
+      "parse_layer_precisions",
+      [](const std::string& text, const std::string& source) {
+        return unwrap(parse_layer_precisions(text, source));
+      },
+      py::arg("text"), py::arg("source") = "<memory>",
+      "Per-layer precision requests ('layer: int8|fp32' lines) as [(name, DataType)].");
+  m.def(
+      "read_layer_precisions",
+      [](const std::string& path) { return unwrap(read_layer_precisions(path)); }, py::arg("path"));
+  m.def(
+      "set_layer_precisions",
+      [](Network& network, const py::object& precisions) {
+        std::vector<LayerPrecision> list;
+        if (py::isinstance<py::dict>(precisions)) {
+          for (const auto& [name, type] : precisions.cast<py::dict>())
+            list.emplace_back(py::str(name), type.cast<DataType>());
+        } else {
+          list = precisions.cast<std::vector<LayerPrecision>>();
+        }
+        check(set_layer_precisions(network, list));
+      },
+      py::arg("network"), py::arg("precisions"),
+      "precisions: {layer name: DataType} or [(name, DataType)].");
+}
+
+}  // namespace int8rt::python

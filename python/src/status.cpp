@@ -1,0 +1,41 @@
+// status.h: a failed Status becomes int8rt.Error (a RuntimeError) carrying the StatusCode.
+#include "int8rt/status.h"
+
+#include "bindings.h"
+
+namespace int8rt::python {
+
+namespace {
+PyObject* error_type = nullptr;
+}
+
+void raise_error(const Status& status, const py::object& cause) {
+  py::object type = py::reinterpret_borrow<py::object>(error_type);
+  py::object error = type(status.message());
+  error.attr("code") = py::cast(status.code());
+  if (!cause.is_none()) {
+    error.attr("__cause__") = cause;
+  }
+  PyErr_SetObject(error_type, error.ptr());
+  throw py::error_already_set();
+}
+
+void init_status(py::module_& m) {
+  py::enum_<StatusCode>(m, "StatusCode", "Why an int8rt call failed (Error.code).")
+      .value("OK", StatusCode::kOk)
+      .value("INVALID_ARGUMENT", StatusCode::kInvalidArgument)
+      .value("NOT_FOUND", StatusCode::kNotFound)
+      .value("UNSUPPORTED", StatusCode::kUnsupported)
+      .value("PARSE_ERROR", StatusCode::kParseError)
+      .value("IO_ERROR", StatusCode::kIoError)
+      .value("INTERNAL", StatusCode::kInternal);
+
+  error_type = PyErr_NewExceptionWithDoc(
+      "int8rt.Error",
+      "A failed int8rt call. str(error) is the message (it names the file, node, tensor or input "
+      "at fault); error.code is the StatusCode.",
+      PyExc_RuntimeError, nullptr);
+  m.attr("Error") = py::reinterpret_borrow<py::object>(error_type);
+}
+
+}  // namespace int8rt::python
