@@ -145,7 +145,7 @@
 
   // ------------------------------------------------------------------------------ charts
 
-  const CHART = { width: 560, height: 230, left: 56, right: 12, top: 12, bottom: 36 };
+  const CHART = { width: 440, height: 220, left: 56, right: 12, top: 12, bottom: 36 };
 
   // A canvas sized for the screen's pixel density, with a 2-D context in CSS pixels.
   function makeCanvas(kind) {
@@ -335,8 +335,7 @@
       const candidate = t.thresholds.find((c) => c.algorithm === l.name);
       const clipped = candidate ? num(candidate.clipped) : (t.engine_amax === null ? num(t.clipped_amax) : null);
       return el('tr', {},
-        el('td', {}, el('span', { class: 'swatch', style: 'background:' + colorOf(l.name) +
-          ';display:inline-block;width:12px;height:3px;vertical-align:middle;margin-right:6px' }),
+        el('td', {}, el('span', { class: 'swatch', style: 'background:' + colorOf(l.name) }),
         l.build ? (t.engine_amax !== null ? 'used by the engine' : 'used by the build') : l.name),
         el('td', { class: 'num' }, fmt(l.amax, 6)),
         el('td', { class: 'num' }, fmt(l.amax / 127, 6)),
@@ -351,7 +350,7 @@
     const divergence = chart('divergence', (ctx) => drawDivergence(ctx, t));
     return el('section', { class: 'tensor', id: id, 'data-name': t.name },
       el('h3', {}, t.name), el('div', { class: 'muted' }, stats),
-      el('div', { class: 'charts' }, el('div', {}, histogram, readout), divergence), table);
+      el('div', { class: 'charts' }, el('div', {}, histogram, readout), divergence, table));
   }
 
   function tensorSection(tensorIds) {
