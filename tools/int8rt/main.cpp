@@ -23,6 +23,7 @@ constexpr char kUsage[] =
     "  bench       latency and throughput of an engine on random inputs\n"
     "  calibrate   INT8 ranges of every tensor: calibrate on data, write the cache\n"
     "  cache show  decode a calibration cache (TensorRT's text format)\n"
+    "  compare     FP32 vs INT8 engine tensor by tensor: SQNR, cosine, top-1 agreement\n"
     "  report      an HTML page of histograms, thresholds and per-tensor INT8 error\n"
     "\n"
     "`int8rt <command> --help` lists the command's flags.\n"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
     if (command == "bench") return bench_command(args);
     if (command == "calibrate") return calibrate_command(args);
     if (command == "cache") return cache_command(args);
+    if (command == "compare") return compare_command(args);
     if (command == "report") return report_command(args);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "int8rt %s: internal error: %s\n", argv[1], error.what());
