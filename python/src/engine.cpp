@@ -41,7 +41,9 @@ std::string input_names(const Engine& engine) {
 // The array for engine input `io`: the same dtype (other float dtypes converted to float32, as
 // float64 from numpy is common), C-contiguous (copied when not).
 py::array prepare_input(const py::handle& value, const IoTensor& io, const std::string& where) {
-  if (!py::isinstance<py::array>(value) && !py::isinstance<py::sequence>(value)) {
+  const bool array_like = py::isinstance<py::array>(value) || py::isinstance<py::list>(value) ||
+                          py::isinstance<py::tuple>(value);
+  if (!array_like) {
     raise_error(invalid_argument(where, ": input \"", io.name, "\" got ",
                                  std::string(py::str(value.get_type().attr("__name__"))),
                                  ", expected a numpy array"));
