@@ -14,6 +14,7 @@ int bench_command(const std::vector<std::string>& argv);
 int calibrate_command(const std::vector<std::string>& argv);
 int compare_command(const std::vector<std::string>& argv);
 int report_command(const std::vector<std::string>& argv);
+int repair_command(const std::vector<std::string>& argv);
 // `int8rt cache show ...`: argv starts with the subcommand.
 int cache_command(const std::vector<std::string>& argv);
 

@@ -25,6 +25,7 @@ constexpr char kUsage[] =
     "  cache show  decode a calibration cache (TensorRT's text format)\n"
     "  compare     FP32 vs INT8 engine tensor by tensor: SQNR, cosine, top-1 agreement\n"
     "  report      an HTML page of histograms, thresholds and per-tensor INT8 error\n"
+    "  repair      layers to keep in FP32 so INT8 meets an accuracy target\n"
     "\n"
     "`int8rt <command> --help` lists the command's flags.\n"
     "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error.\n";
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "cache") return cache_command(args);
     if (command == "compare") return compare_command(args);
     if (command == "report") return report_command(args);
+    if (command == "repair") return repair_command(args);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "int8rt %s: internal error: %s\n", argv[1], error.what());
     return kExitInternalError;
