@@ -88,6 +88,7 @@ class Lowering {
     step.layer_name =
         "reorder \"" + t->name() + "\" " + from.to_string() + " -> " + layout.to_string();
     step.is_reorder = true;
+    step.precision = t->dtype() == DataType::kInt8 ? DataType::kInt8 : DataType::kFloat;
     step.kernel = std::move(kernel);
     step.inputs = {from_id};
     step.outputs = {id};

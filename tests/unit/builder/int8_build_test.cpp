@@ -306,6 +306,12 @@ void expect_small_conv_net_close_to_float32(Backend backend, bool calibrate) {
         "precision: 3 layers int8, 0 float32; reformats: 1 Quantize, 1 Dequantize"}) {
     EXPECT_EQ(logger.find(kInfo, line).size(), 1u) << line << "\n" << logger.dump();
   }
+  // A layout reorder runs in the precision of the data it moves.
+  for (const LayerInfo& layer : (*engine)->layers()) {
+    if (layer.op != "Reorder") continue;
+    EXPECT_EQ(layer.precision, layer.int8_inputs.empty() ? DataType::kFloat : DataType::kInt8)
+        << layer.name;
+  }
   ASSERT_EQ((*engine)->num_outputs(), 2);
   EXPECT_EQ((*engine)->output(0).name, "logits");
   EXPECT_EQ((*engine)->output(1).name, "r");
