@@ -55,6 +55,12 @@ class BuilderConfig {
   void set_int8_calibrator(Calibrator* calibrator) { calibrator_ = calibrator; }
   Calibrator* int8_calibrator() const { return calibrator_; }
 
+  // How calibration picks each tensor's threshold: the calibrator's algorithm (the default), or a
+  // per-tensor choice judged at the consuming layer (docs/calibration.md). Part of the cache's
+  // fingerprint: a cache written with the other setting is stale.
+  void set_threshold_search(ThresholdSearch search) { threshold_search_ = search; }
+  ThresholdSearch threshold_search() const { return threshold_search_; }
+
   // Receives progress of long phases such as calibration (not owned).
   void set_progress_monitor(ProgressMonitor* monitor) { progress_ = monitor; }
   ProgressMonitor* progress_monitor() const { return progress_; }
@@ -66,6 +72,7 @@ class BuilderConfig {
   Backend backend_ = Backend::kCpu;
   std::map<std::string, Dims, std::less<>> input_shapes_;
   Calibrator* calibrator_ = nullptr;
+  ThresholdSearch threshold_search_ = ThresholdSearch::kCalibrator;
   ProgressMonitor* progress_ = nullptr;
 };
 

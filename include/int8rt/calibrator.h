@@ -50,6 +50,17 @@ std::string_view cache_algorithm_name(CalibrationAlgorithm algorithm);
 // Legacy) rather than before it.
 bool calibrates_after_fusion(CalibrationAlgorithm algorithm);
 
+// How calibration picks each tensor's threshold (BuilderConfig::set_threshold_search).
+enum class ThresholdSearch : uint8_t {
+  kCalibrator,  // the calibrator's algorithm on every tensor (TensorRT's behaviour)
+  // For every tensor an INT8 layer reads: the threshold, among every algorithm's choice and
+  // Entropy2's times 0.6 ... 1.6, that keeps the consuming layer's output closest to float32
+  // (cosine similarity on the first calibration batches). The cache keeps the calibrator's header.
+  kPerTensor,
+};
+
+std::string_view to_string(ThresholdSearch search);  // "calibrator", "per-tensor"
+
 class Calibrator {
  public:
   virtual ~Calibrator() = default;
@@ -183,8 +194,9 @@ struct CalibrationReport {
   int64_t batches = 0;  // batches run (0 when the cache was used)
   int64_t samples = 0;
   double seconds = 0.0;
-  std::vector<TensorRangeInfo> tensors;  // in network order
-  std::vector<std::string> missing;      // tensors left without a range
+  double threshold_search_seconds = 0.0;  // of `seconds`, the per-tensor threshold search
+  std::vector<TensorRangeInfo> tensors;   // in network order
+  std::vector<std::string> missing;       // tensors left without a range
   std::string cache;  // the calibration cache read or written ("" when nothing was calibrated)
 };
 
@@ -212,7 +224,8 @@ struct TensorHistogram {
   // (i + 0.5)·w with i from 128 to 2048 (entropy_divergence[k] belongs to entropy_amax[k]).
   std::vector<float> entropy_amax;
   std::vector<double> entropy_divergence;
-  // The range a build with this calibrator uses (after propagation through input normalization).
+  // The range a build with this calibrator and config uses (after propagation through input
+  // normalization, and the per-tensor choice when the config asks for it).
   float amax = 0.0f;
 };
 

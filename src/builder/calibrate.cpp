@@ -88,21 +88,26 @@ Result<CalibrationReport> Builder::calibrate_network(const Network& network,
   std::map<std::string, float, std::less<>> amax_of;     // calibrated thresholds
   std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> nonfinite;
   if (calibrator != nullptr && !all_manual) {
-    calib::Fingerprint fingerprint = calib::make_fingerprint(network, *calibrator);
+    calib::Fingerprint fingerprint =
+        calib::make_fingerprint(network, *calibrator, config.threshold_search());
     if (auto cached = read_cache(*calibrator, fingerprint, logger)) {
       found = std::move(cached->entries);
       report.cache = std::move(cached->text);
       report.from_cache = true;
     } else {
-      log_info(logger, "calibrating with ", to_string(calibrator->algorithm()), ", batch size ",
-               batch, " (graph ",
-               calibrates_after_fusion(calibrator->algorithm()) ? "after" : "before", " fusion)");
-      INT8RT_ASSIGN_OR_RETURN(detail::Collected collected,
-                              detail::collect(*this, *net, config, *calibrator));
+      log_info(
+          logger, "calibrating with ", to_string(calibrator->algorithm()), ", batch size ", batch,
+          " (graph ", calibrates_after_fusion(calibrator->algorithm()) ? "after" : "before",
+          " fusion",
+          config.threshold_search() == ThresholdSearch::kPerTensor ? "; per-tensor thresholds" : "",
+          ")");
+      INT8RT_ASSIGN_OR_RETURN(detail::Calibrated calibrated,
+                              detail::run_calibration(*this, *net, config, *calibrator, logger));
+      const detail::Collected& collected = calibrated.collected;
+      const std::vector<float>& amax = calibrated.amax;
       report.batches = collected.batches;
       report.samples = collected.samples;
-      const std::vector<float> amax =
-          detail::build_thresholds(*net, collected, *calibrator, logger);
+      report.threshold_search_seconds = calibrated.search_seconds;
       std::map<std::string, size_t, std::less<>> index;
       for (size_t i = 0; i < collected.names.size(); ++i)
         index[collected.names[i]] = i;

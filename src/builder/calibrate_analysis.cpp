@@ -59,9 +59,10 @@ Result<CalibrationAnalysis> Builder::analyze_calibration(const Network& network,
     INT8RT_ASSIGN_OR_RETURN(auto net, detail::calibration_graph(network, config, logger));
     log_info(logger, "analyzing calibration with ", to_string(calibrator->algorithm()),
              ", batch size ", calibrator->batch_size());
-    INT8RT_ASSIGN_OR_RETURN(detail::Collected collected,
-                            detail::collect(*this, *net, config, *calibrator));
-    const std::vector<float> amax = detail::build_thresholds(*net, collected, *calibrator, logger);
+    INT8RT_ASSIGN_OR_RETURN(detail::Calibrated calibrated,
+                            detail::run_calibration(*this, *net, config, *calibrator, logger));
+    const detail::Collected& collected = calibrated.collected;
+    const std::vector<float>& amax = calibrated.amax;
 
     CalibrationAnalysis analysis;
     analysis.algorithm = calibrator->algorithm();

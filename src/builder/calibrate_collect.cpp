@@ -1,5 +1,6 @@
 // Calibration's shared steps: the calibration graph, the FP32 pass over the calibrator's batches
 // and the build's thresholds (calibrate_internal.h).
+#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -243,6 +244,27 @@ std::vector<float> build_thresholds(const Network& network, const Collected& col
     index[collected.names[i]] = i;
   propagate_input_ranges(network, index, amax, logger);
   return amax;
+}
+
+Result<Calibrated> run_calibration(const Builder& builder, const Network& net,
+                                   const BuilderConfig& config, Calibrator& calibrator,
+                                   Logger& logger) {
+  std::unique_ptr<ThresholdSearchPlan> plan;
+  if (config.threshold_search() == ThresholdSearch::kPerTensor) {
+    INT8RT_ASSIGN_OR_RETURN(plan, plan_threshold_search(net, calibrator));
+  }
+  Calibrated out;
+  INT8RT_ASSIGN_OR_RETURN(out.collected,
+                          collect(builder, net, config, calibrator, plan ? &plan->kept : nullptr));
+  out.amax = build_thresholds(net, out.collected, calibrator, logger);
+  if (plan) {
+    const auto start = std::chrono::steady_clock::now();
+    INT8RT_RETURN_IF_ERROR(
+        search_thresholds(*plan, out.collected, calibrator, config.backend(), out.amax, logger));
+    out.search_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  return out;
 }
 
 }  // namespace int8rt::detail

@@ -56,4 +56,39 @@ Result<Collected> collect(const Builder& builder, const Network& network,
 std::vector<float> build_thresholds(const Network& network, const Collected& collected,
                                     const Calibrator& calibrator, Logger& logger);
 
+// The per-tensor threshold search (ThresholdSearch::kPerTensor; calibrate_search.cpp): which
+// tensors are searched, the consuming layers that judge their thresholds, and the values kept for
+// it on the first calibration batches (about kSearchSamples samples).
+inline constexpr int64_t kSearchSamples = 64;
+
+struct ThresholdSearchPlan {
+  struct Use {
+    const Layer* layer;  // the consuming layer, in `fused`
+    int input;           // its input slot that reads the tensor (through INT8 data movement)
+  };
+  std::unique_ptr<Network> fused;                                 // the graph the build runs
+  std::vector<std::pair<std::string, std::vector<Use>>> tensors;  // in order of first use
+  KeptValues kept;
+};
+
+Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network& calibration_graph,
+                                                                   const Calibrator& calibrator);
+
+// Replaces amax[i] (index as in collected.names) of every planned tensor by the candidate whose
+// fake quantization keeps its consumers' outputs closest to float32; one kVerbose line per tensor.
+Status search_thresholds(const ThresholdSearchPlan& plan, const Collected& collected,
+                         const Calibrator& calibrator, Backend backend, std::vector<float>& amax,
+                         Logger& logger);
+
+// Calibration proper on the calibration graph `net`: collect, the build's thresholds, and the
+// per-tensor search when the config asks for it.
+struct Calibrated {
+  Collected collected;
+  std::vector<float> amax;  // index as in collected.names
+  double search_seconds = 0.0;
+};
+Result<Calibrated> run_calibration(const Builder& builder, const Network& net,
+                                   const BuilderConfig& config, Calibrator& calibrator,
+                                   Logger& logger);
+
 }  // namespace int8rt::detail

@@ -51,6 +51,10 @@ std::string_view to_string(RangeSource source) {
   return "unknown";
 }
 
+std::string_view to_string(ThresholdSearch search) {
+  return search == ThresholdSearch::kPerTensor ? "per-tensor" : "calibrator";
+}
+
 bool calibrates_after_fusion(CalibrationAlgorithm algorithm) {
   return algorithm == CalibrationAlgorithm::kEntropy || algorithm == CalibrationAlgorithm::kLegacy;
 }

@@ -69,7 +69,8 @@ std::string network_hash(const Network& network) {
   return hash.hex();
 }
 
-Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator) {
+Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator,
+                             ThresholdSearch search) {
   std::string algorithm(to_string(calibrator.algorithm()));
   char params[96];
   if (calibrator.algorithm() == CalibrationAlgorithm::kPercentile) {
@@ -81,10 +82,14 @@ Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator) {
     algorithm += params;
   }
   std::string data = calibrator.data_fingerprint();
-  return Fingerprint{{{"network", network_hash(network)},
-                      {"algorithm", algorithm},
-                      {"batch_size", std::to_string(calibrator.batch_size())},
-                      {"data", data.empty() ? "unknown" : data}}};
+  Fingerprint fingerprint{{{"network", network_hash(network)},
+                           {"algorithm", algorithm},
+                           {"batch_size", std::to_string(calibrator.batch_size())},
+                           {"data", data.empty() ? "unknown" : data}}};
+  if (search != ThresholdSearch::kCalibrator) {
+    fingerprint.fields.emplace_back("thresholds", std::string(to_string(search)));
+  }
+  return fingerprint;
 }
 
 std::vector<std::string> changed_fields(const Fingerprint& stored, const Fingerprint& current) {
@@ -93,6 +98,9 @@ std::vector<std::string> changed_fields(const Fingerprint& stored, const Fingerp
     const std::string* old = stored.find(key);
     if (key == "data" && (value == "unknown" || (old != nullptr && *old == "unknown"))) continue;
     if (old == nullptr || *old != value) changed.push_back(key);
+  }
+  for (const auto& [key, value] : stored.fields) {
+    if (current.find(key) == nullptr) changed.push_back(key);
   }
   return changed;
 }

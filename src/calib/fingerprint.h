@@ -31,10 +31,13 @@ struct Fingerprint {
 // and constant data. Attributes are not hashed.
 std::string network_hash(const Network& network);
 
-Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator);
+// `thresholds: per-tensor` is present only with ThresholdSearch::kPerTensor, so fingerprints
+// written before the field existed still match the default.
+Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator,
+                             ThresholdSearch search = ThresholdSearch::kCalibrator);
 
-// The fields of `stored` that differ from `current` ("network", "algorithm", ...); empty when the
-// cache matches.
+// The fields that differ between `stored` and `current` ("network", "algorithm", ...), a field
+// only one of them has included; empty when the cache matches.
 std::vector<std::string> changed_fields(const Fingerprint& stored, const Fingerprint& current);
 
 }  // namespace int8rt::calib
