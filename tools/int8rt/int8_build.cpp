@@ -30,6 +30,7 @@ std::vector<Flag> calibrator_flags() {
       {"regression-cutoff", "R",
        "legacy calibrator: the fraction of the quantile kept (default 1)"},
       {"max-batches", "K", "calibrate on at most K batches (default: every full batch)"},
+      {"per-tensor-thresholds", "", "choose each INT8 input's threshold at its consuming layer"},
   };
 }
 
@@ -178,6 +179,7 @@ Status configure_int8(const Args& args, const std::string& data_flag, int64_t ba
     setup.calibrator = std::make_unique<StreamCalibrator>(std::move(source), options);
     setup.progress = std::make_unique<TerminalProgress>();
     config.set_int8_calibrator(setup.calibrator.get());
+    if (args.has("per-tensor-thresholds")) config.set_threshold_search(ThresholdSearch::kPerTensor);
     config.set_progress_monitor(setup.progress.get());
   }
   return Status::ok();
