@@ -67,8 +67,8 @@ Weights weights_from_array(const py::array& array, const std::string& what);
 std::unique_ptr<DataSource> data_source_from(const py::object& source,
                                              const py::object& labels = py::none());
 
-// The exception a Python calibrator or source raised inside the last failed C++ call, taken (it is
-// forgotten afterwards); None when there is none.
-py::object take_python_exception(Calibrator* calibrator);
+// The exception a Python calibrator raised inside the last C++ call (None when there is none)
+// and the error Status made of it (message with the traceback); both are forgotten afterwards.
+std::pair<py::object, Status> take_python_exception(Calibrator* calibrator);
 
 }  // namespace int8rt::python

@@ -20,11 +20,19 @@ T run_build(const BuilderConfig& config, F&& work) {
     py::gil_scoped_release release;
     return work();
   }();
-  py::object cause = take_python_exception(config.int8_calibrator());
-  if (!result.is_ok()) raise_error(result.status(), cause);
-  if (!cause.is_none()) {
-    raise_error(internal_error("the Python calibrator raised, yet the build went on"), cause);
+  auto [cause, failure] = take_python_exception(config.int8_calibrator());
+  if (!failure.is_ok()) {
+    // The calibrator's error leads; where the build stopped on something else because of it
+    // (get_batch_size() failing reads as batch size 0), that follows.
+    const Status& status = result.is_ok() ? failure : result.status();
+    if (status.message().find(failure.message()) != std::string::npos) {
+      raise_error(status, cause);
+    }
+    raise_error(Status(failure.code(),
+                       failure.message() + "\n(the build stopped: " + status.message() + ")"),
+                cause);
   }
+  if (!result.is_ok()) raise_error(result.status(), cause);
   return std::move(result).value();
 }
 

@@ -34,11 +34,14 @@ class PythonCalibratorState {
   virtual ~PythonCalibratorState() = default;
 
   // The exception raised in a callback, or None.
-  py::object take_exception() {
+  // The exception raised in a callback (None when there was none) and the error made of it;
+  // both are forgotten.
+  std::pair<py::object, Status> take_exception() {
     py::object e = std::move(exception_);
     exception_ = py::object();
+    Status failure = std::move(failure_);
     failure_ = Status::ok();
-    return e ? e : py::none();
+    return {e ? e : py::none(), failure};
   }
 
  protected:
@@ -55,6 +58,10 @@ class PythonCalibratorState {
       PyErr_SetString(PyExc_TypeError, error.what());
       py::error_already_set converted;
       return remember(method, converted);
+    } catch (const std::exception& error) {
+      PyErr_SetString(PyExc_RuntimeError, error.what());
+      py::error_already_set converted;
+      return remember(method, converted);
     }
   }
 
@@ -63,7 +70,10 @@ class PythonCalibratorState {
   Status bad_value(const char* method, PyObject* type, const std::string& message) {
     PyErr_SetString(type, message.c_str());
     py::error_already_set error;
-    return remember(method, error);
+    exception_ = error.value();
+    const std::string cls = py::str(self().get_type().attr("__name__"));
+    failure_ = invalid_argument("Python calibrator ", cls, ".", method, "(): ", message);
+    return failure_;
   }
 
   // The object whose methods are called: the Python subclass instance.
@@ -78,10 +88,12 @@ class PythonCalibratorState {
     exception_ = error.value();
     std::string text;
     try {
+      py::object trace =
+          error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
       py::object lines = py::module_::import("traceback")
-                             .attr("format_exception")(error.type(), error.value(), error.trace());
+                             .attr("format_exception")(error.type(), error.value(), trace);
       text = py::str("").attr("join")(lines).cast<std::string>();
-    } catch (py::error_already_set&) {
+    } catch (const std::exception&) {
       text = error.what();
     }
     while (!text.empty() && text.back() == '\n')
@@ -187,7 +199,7 @@ class PythonCalibrator : public B, public PythonCalibratorState {
             ++i;
           if (i == names.size()) {
             return bad_value("get_batch", PyExc_KeyError,
-                             "get_batch returned an array for \"" + name +
+                             "returned an array for \"" + name +
                                  "\", which is not a network input (inputs: " + joined(names) +
                                  ")");
           }
@@ -196,7 +208,7 @@ class PythonCalibrator : public B, public PythonCalibratorState {
         for (size_t i = 0; i < names.size(); ++i) {
           if (!values[i]) {
             return bad_value("get_batch", PyExc_KeyError,
-                             "get_batch returned no array for input \"" + names[i] + "\"");
+                             "returned no array for input \"" + names[i] + "\"");
           }
         }
       } else if (py::isinstance<py::list>(result) || py::isinstance<py::tuple>(result)) {
@@ -204,15 +216,14 @@ class PythonCalibrator : public B, public PythonCalibratorState {
         if (seq.size() == 0) return Status::ok();  // TensorRT's "no more batches" as well
         if (seq.size() != names.size()) {
           return bad_value("get_batch", PyExc_ValueError,
-                           "get_batch returned " + std::to_string(seq.size()) + " arrays for " +
+                           "returned " + std::to_string(seq.size()) + " arrays for " +
                                std::to_string(names.size()) + " inputs (" + joined(names) + ")");
         }
         for (size_t i = 0; i < names.size(); ++i)
           values[i] = seq[i];
       } else {
         return bad_value("get_batch", PyExc_TypeError,
-                         "get_batch returned a " +
-                             std::string(py::str(result.get_type().attr("__name__"))) +
+                         "returned a " + std::string(py::str(result.get_type().attr("__name__"))) +
                              ", expected a list of numpy arrays (one per input: " + joined(names) +
                              "), a dict {name: array} or None");
       }
@@ -222,7 +233,7 @@ class PythonCalibrator : public B, public PythonCalibratorState {
         std::string problem;
         PyObject* type = nullptr;
         auto array = batch_array(values[i], *io, problem, type);
-        if (!array.is_ok()) return bad_value("get_batch", type, "get_batch: " + problem);
+        if (!array.is_ok()) return bad_value("get_batch", type, problem);
         bindings[i] = array->data();
         batch_.push_back(*array);
       }
@@ -248,8 +259,7 @@ class PythonCalibrator : public B, public PythonCalibratorState {
         cache = bytes_of(result);
       } else {
         return bad_value("read_calibration_cache", PyExc_TypeError,
-                         "read_calibration_cache returned a " +
-                             std::string(py::str(result.get_type().attr("__name__"))) +
+                         "returned a " + std::string(py::str(result.get_type().attr("__name__"))) +
                              ", expected bytes, str or None");
       }
       return Status::ok();
@@ -318,9 +328,9 @@ py::function PythonCalibratorState::method(const char* name) const {
   return attr;
 }
 
-py::object take_python_exception(Calibrator* calibrator) {
+std::pair<py::object, Status> take_python_exception(Calibrator* calibrator) {
   auto* state = dynamic_cast<PythonCalibratorState*>(calibrator);
-  if (state == nullptr) return py::none();
+  if (state == nullptr) return {py::none(), Status::ok()};
   return state->take_exception();
 }
 
