@@ -353,3 +353,28 @@ def test_a_raising_logger_does_not_break_the_build(calibration_images):
         sys.unraisablehook = old_hook
     assert engine.num_outputs == 1
     assert logger.calls > 0 and seen and isinstance(seen[0], RuntimeError)
+
+
+def test_manual_ranges_win_and_analysis_keeps_histograms(calibration_images):
+    builder = int8rt.Builder()
+    network = lenet_network(builder)
+    network.find_tensor("input").dynamic_range = (-0.5, 0.25)
+    config = lenet_config(builder)
+    config.set_flag(int8rt.BuilderFlag.INT8)
+    config.int8_calibrator = ArrayCalibrator(calibration_images[:64])
+    report = builder.calibrate(network, config)
+    info = {t.name: t for t in report.tensors}["input"]
+    assert info.source == int8rt.RangeSource.MANUAL and info.amax == 0.5  # max(|min|, |max|)
+
+    config.int8_calibrator = ArrayCalibrator(calibration_images[:64])
+    analysis = builder.analyze_calibration(network, config)
+    assert analysis.batches == 2 and analysis.samples == 64
+    histogram = {t.name: t for t in analysis.tensors}["input"]
+    assert histogram.max_abs == pytest.approx(float(calibration_images[:64].max()), rel=1e-6)
+    assert histogram.counts.dtype == np.uint64
+    # Every non-zero finite value is counted once: the bins plus the exact zeros are all values.
+    assert int(histogram.counts.sum()) + histogram.zero_count == calibration_images[:64].size
+    assert histogram.zero_count == int((calibration_images[:64] == 0).sum())
+    assert {c.algorithm for c in histogram.thresholds} >= {
+        int8rt.CalibrationAlgoType.MINMAX_CALIBRATION,
+        int8rt.CalibrationAlgoType.ENTROPY_CALIBRATION_2}

@@ -147,3 +147,25 @@ def test_int8_engine_matches_the_cli_on_the_same_cache(mnist, split, training_in
                     "--output-dir", str(out)], check=True, capture_output=True,
                    env=dict(os.environ, OMP_NUM_THREADS="2"))
     np.testing.assert_array_equal(np.load(out / "logits.npy"), logits)
+
+
+def test_contexts_run_from_threads(fp32_engine):
+    """execute() releases the GIL: one context per thread, results as when run alone."""
+    import threading
+    rng = np.random.default_rng(6)
+    inputs = [rng.random((32, 1, 28, 28), dtype=np.float32) for _ in range(4)]
+    expected = [fp32_engine.create_execution_context().execute([x])[0] for x in inputs]
+    results = [None] * 4
+
+    def work(i):
+        context = fp32_engine.create_execution_context()
+        for _ in range(3):
+            results[i] = context.execute([inputs[i]])[0]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(4):
+        np.testing.assert_array_equal(results[i], expected[i], err_msg=f"thread {i}")
