@@ -211,6 +211,8 @@ void append_histogram(std::string& out, const TensorHistogram& h,
   out += ", \"clipped_amax\": " + json_number(clipped_fraction(h, h.amax), 4);
   const auto used = engine_amax.find(h.name);
   out += ", \"engine_amax\": " + (used != engine_amax.end() ? json_number(used->second) : "null");
+  out += ", \"clipped_engine\": " +
+         (used != engine_amax.end() ? json_number(clipped_fraction(h, used->second), 4) : "null");
   out += ", \"thresholds\": [";
   for (size_t i = 0; i < h.thresholds.size(); ++i) {
     const ThresholdCandidate& t = h.thresholds[i];

@@ -55,7 +55,8 @@
     if (data.backend) add('backend', data.backend);
     const cal = data.calibration;
     if (cal) {
-      add('calibrator', cal.algorithm);
+      // With a plan file the histograms' calibrator need not be the one the plan was built with.
+      add(data.engine ? 'calibrator of the histograms' : 'calibrator', cal.algorithm);
       add('calibration', cal.samples + ' samples, ' + cal.batches + ' batches');
     }
     if (data.calibration_data) add('calibration data', data.calibration_data);
@@ -145,7 +146,7 @@
 
   // ------------------------------------------------------------------------------ charts
 
-  const CHART = { width: 440, height: 220, left: 56, right: 12, top: 12, bottom: 36 };
+  const CHART = { width: 360, height: 200, left: 56, right: 12, top: 12, bottom: 36 };
 
   // A canvas sized for the screen's pixel density, with a 2-D context in CSS pixels.
   function makeCanvas(kind) {
@@ -333,13 +334,13 @@
       ' (bin width ' + fmt(t.source_bin_width, 4) + ')';
     const rows = lines.map((l) => {
       const candidate = t.thresholds.find((c) => c.algorithm === l.name);
-      const clipped = candidate ? num(candidate.clipped) : (t.engine_amax === null ? num(t.clipped_amax) : null);
+      const clipped = num(candidate ? candidate.clipped : t.engine_amax === null ? t.clipped_amax : t.clipped_engine);
       return el('tr', {},
         el('td', {}, el('span', { class: 'swatch', style: 'background:' + colorOf(l.name) }),
         l.build ? (t.engine_amax !== null ? 'used by the engine' : 'used by the build') : l.name),
         el('td', { class: 'num' }, fmt(l.amax, 6)),
         el('td', { class: 'num' }, fmt(l.amax / 127, 6)),
-        el('td', { class: 'num' }, clipped === null ? '' : (100 * clipped).toPrecision(3) + ' %'));
+        el('td', { class: 'num' }, Number.isFinite(clipped) ? fmt(100 * clipped, 3) + ' %' : ''));
     });
     const table = el('table', { class: 'thresholds' },
       el('thead', {}, el('tr', {}, el('th', {}, 'threshold'), el('th', { class: 'num' }, 'amax'),

@@ -120,11 +120,14 @@ try {
 
   const seen = await page.evaluate(() => {
     const data = JSON.parse(document.getElementById('report-data').textContent);
-    // Pixels that are not white on a canvas: a drawn chart has axes, bars or a curve.
+    // Painted pixels that are not white on a canvas (a blank one is transparent): a drawn chart
+    // has axes, bars or a curve.
     const inked = (canvas) => {
       const { data: px } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
       let count = 0;
-      for (let i = 0; i < px.length; i += 4) if (px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200) ++count;
+      for (let i = 0; i < px.length; i += 4) {
+        if (px[i + 3] > 0 && (px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200)) ++count;
+      }
       return count;
     };
     const histograms = [...document.querySelectorAll('canvas.chart-histogram')];

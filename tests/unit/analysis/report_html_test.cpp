@@ -177,6 +177,8 @@ TEST(ReportJson, ClippedFractionsAndTheEngineRange) {
   EXPECT_NE(json.find("\"engine_amax\": " + report::json_number(3.5f / 127.0f * 127.0f)),
             std::string::npos)
       << json;
+  // Above the engine's 3.5 (3.5/127 · 127 in float): half of [3,4): 5 of 80.
+  EXPECT_NE(json.find("\"clipped_engine\": 0.0625"), std::string::npos) << json;
 }
 
 ReportInputs hostile_inputs() {
