@@ -13,7 +13,8 @@
 // no rebuild calibrates again. For every layer the INT8 engine runs INT8, build an engine where
 // only that layer (with the layers fused into it) runs FP32 and measure it on the sensitivity
 // subset. Then keep layers in FP32 in the order of that ranking, one more per step, rebuilding and
-// evaluating on the whole evaluation set, until the target is met or max_layers are FP32.
+// evaluating on the whole evaluation set, until the target is met or max_layers are FP32; then
+// drop the layers the target is still met without.
 #pragma once
 
 #include <cstdint>
@@ -70,7 +71,10 @@ struct RepairOptions {
   // (all when < 0); the target is always checked on the whole set (or max_samples).
   int64_t sensitivity_samples = 1000;
   int64_t max_samples = -1;  // samples of `data` used at all; all when < 0
-  int64_t batch_size = 32;   // evaluation batch: at most the batch the config builds for
+  // Once the target is met with k layers, try the set without each of the first k − 1 (one
+  // build and evaluation each) and drop those it still meets the target without.
+  bool prune = true;
+  int64_t batch_size = 32;  // evaluation batch: at most the batch the config builds for
   // Latency of the FP32, INT8 and repaired engines: median of `latency_iterations` executions at
   // `latency_batch` (after as many warm-up runs); 0 iterations skips timing.
   int64_t latency_batch = 1;
@@ -111,6 +115,7 @@ struct RepairResult {
   std::vector<std::string> chosen;              // engine layers kept in FP32, in ranking order
   std::vector<LayerPrecision> precisions;       // their members: "name: fp32", for the file
   std::vector<RepairStep> steps;                // every greedy step evaluated, in order
+  std::vector<std::string> pruned;  // layers of the greedy steps found unnecessary afterwards
   int64_t sensitivity_samples = 0;
   int64_t evaluation_samples = 0;
   int builds = 0;       // engines built, calibration not counted

@@ -299,14 +299,32 @@ class Search {
       result_.message = message.str();
     }
     if (best.layers == 0) return Status::ok();
+    std::vector<const LayerSensitivity*> kept(chosen.begin(), chosen.begin() + best.layers);
+    Accuracy accuracy = best.accuracy;
+    if (result_.target_met && options_.prune) {
+      // Layers ranked earlier may be unnecessary once later ones are FP32: drop each one whose
+      // removal still meets the target, the least sensitive first (the last one added made the
+      // target, so it stays).
+      for (int i = ssize(kept) - 2; i >= 0; --i) {
+        std::vector<const LayerSensitivity*> without = kept;
+        without.erase(without.begin() + i);
+        INT8RT_ASSIGN_OR_RETURN(auto engine, build_with_fp32(without));
+        INT8RT_ASSIGN_OR_RETURN(Accuracy pruned, evaluate(*engine));
+        if (!meets(pruned)) continue;
+        result_.pruned.push_back(kept[static_cast<size_t>(i)]->layer);
+        kept = std::move(without);
+        accuracy = pruned;
+        best_engine = std::move(engine);
+      }
+    }
     std::set<std::string> seen;
-    for (int k = 0; k < best.layers; ++k) {
-      const LayerSensitivity& layer = result_.sensitivities[static_cast<size_t>(k)];
-      result_.chosen.push_back(layer.layer);
-      for (const std::string& member : layer.members) {
+    for (const LayerSensitivity* layer : kept) {
+      result_.chosen.push_back(layer->layer);
+      for (const std::string& member : layer->members) {
         if (seen.insert(member).second) result_.precisions.emplace_back(member, DataType::kFloat);
       }
     }
+    best.accuracy = accuracy;
     result_.repaired_accuracy = best.accuracy;
     result_.repaired_int8_layers = count_int8(*best_engine);
     INT8RT_ASSIGN_OR_RETURN(result_.repaired_latency_ms, latency(*best_engine));

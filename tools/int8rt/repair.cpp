@@ -30,6 +30,9 @@ std::vector<Flag> repair_flags() {
        "rest FP32 (int8: finds layers that only help\ntogether)"},
       {"sensitivity-samples", "N",
        "rank on the first N evaluation samples (default 1000; 0 for all)"},
+      {"no-prune", "",
+       "keep every layer of the greedy steps (by default, those the target\nis met without are "
+       "dropped afterwards)"},
       {"limit", "N", "use only the first N samples of --data"},
       {"batch", "B",
        "batch size (default: the model's fixed batch, else " + std::to_string(kDefaultBatch) + ")"},
@@ -140,6 +143,7 @@ Result<Setup> prepare(const Args& args, Logger& logger) {
       return invalid_argument("--isolate \"", name, "\" is not fp32 or int8");
     }
   }
+  options.prune = !args.has("no-prune");
   if (args.has("sensitivity-samples")) {
     INT8RT_ASSIGN_OR_RETURN(options.sensitivity_samples,
                             parse_count("sensitivity-samples", args.get("sensitivity-samples")));
@@ -227,6 +231,10 @@ void print_json(const Args& args, const RepairResult& r) {
   for (size_t i = 0; i < r.chosen.size(); ++i)
     chosen += (i ? ", " : "") + json_string(r.chosen[i]);
   chosen += "]";
+  std::string pruned = "[";
+  for (size_t i = 0; i < r.pruned.size(); ++i)
+    pruned += (i ? ", " : "") + json_string(r.pruned[i]);
+  pruned += "]";
   std::string steps = "[";
   for (size_t i = 0; i < r.steps.size(); ++i) {
     steps += (i ? ", " : "") + std::string("{\"layers\": ") + std::to_string(r.steps[i].layers) +
@@ -237,6 +245,7 @@ void print_json(const Args& args, const RepairResult& r) {
       "{\"model\": %s, \"data\": %s, \"out\": %s, \"target\": %s, \"target_met\": %s, "
       "\"fp32\": %s, \"int8\": %s, \"repaired\": %s, \"latency_ms\": {\"fp32\": %s, \"int8\": %s, "
       "\"repaired\": %s}, \"int8_layers\": %d, \"repaired_int8_layers\": %d, \"chosen\": %s, "
+      "\"pruned\": %s, "
       "\"sensitivities\": %s, \"steps\": %s, \"sensitivity_samples\": %lld, "
       "\"evaluation_samples\": %lld, \"builds\": %d, \"evaluations\": %d, \"seconds\": %s, "
       "\"message\": %s}\n",
@@ -246,9 +255,9 @@ void print_json(const Args& args, const RepairResult& r) {
       json_accuracy(r.int8_accuracy).c_str(), json_accuracy(r.repaired_accuracy).c_str(),
       json_number(r.fp32_latency_ms).c_str(), json_number(r.int8_latency_ms).c_str(),
       json_number(r.repaired_latency_ms).c_str(), r.int8_layers, r.repaired_int8_layers,
-      chosen.c_str(), ranking.c_str(), steps.c_str(), static_cast<long long>(r.sensitivity_samples),
-      static_cast<long long>(r.evaluation_samples), r.builds, r.evaluations,
-      json_number(r.seconds).c_str(), json_string(r.message).c_str());
+      chosen.c_str(), pruned.c_str(), ranking.c_str(), steps.c_str(),
+      static_cast<long long>(r.sensitivity_samples), static_cast<long long>(r.evaluation_samples),
+      r.builds, r.evaluations, json_number(r.seconds).c_str(), json_string(r.message).c_str());
 }
 
 void print_text(const RepairOptions& options, const RepairResult& r) {
@@ -272,6 +281,8 @@ void print_text(const RepairOptions& options, const RepairResult& r) {
     for (const RepairStep& step : r.steps)
       std::printf(" %d FP32 -> %.2f%%;", step.layers, 100.0 * step.accuracy.value());
     std::printf("\n");
+    for (const std::string& layer : r.pruned)
+      std::printf("pruned (the target is met without it): %s\n", layer.c_str());
   }
   std::printf("target:   top-1 >= %.2f%%\n", 100.0 * r.target);
   std::printf("FP32:     %-24s latency %.3f ms\n", pct(r.fp32_accuracy).c_str(), r.fp32_latency_ms);

@@ -292,6 +292,9 @@ TEST_F(RepairTest, LayersThatOnlyHelpTogetherNeedTheInt8Isolation) {
   EXPECT_TRUE(two->target_met) << describe(*two);
   EXPECT_EQ(two->chosen.size(), 2u) << describe(*two);
   EXPECT_EQ(two->steps.size(), 2u) << describe(*two);
+  // Neither can go: one pruning try (without the first), which fails.
+  EXPECT_TRUE(two->pruned.empty()) << describe(*two);
+  EXPECT_EQ(two->builds, 2 + static_cast<int>(two->sensitivities.size()) + 2 + 1);
 }
 
 TEST_F(RepairTest, InjectedEvaluationIsUsedForTheTarget) {
@@ -309,6 +312,42 @@ TEST_F(RepairTest, InjectedEvaluationIsUsedForTheTarget) {
   EXPECT_EQ(calls, 2);
   EXPECT_EQ(result->int8_accuracy.correct, kSamples / 2);
   EXPECT_TRUE(result->target_met);
+}
+
+TEST_F(RepairTest, LayersTheTargetIsMetWithoutArePruned) {
+  // fc2's input is broken, so the ranking puts fc2 first; the (injected) metric, though, is met
+  // exactly when fc3 runs FP32. The greedy steps go down the ranking until fc3 is in; pruning
+  // then drops every other layer.
+  auto net = make_network(case_, {1, 1e4f, 1, 1});
+  RepairOptions o = options(-1);
+  o.target_accuracy = 0.9;
+  o.evaluate = [](const Engine& engine, DataSource& data, int64_t) -> Result<Accuracy> {
+    for (const LayerInfo& layer : engine.layers()) {
+      if (layer.name == "fc3" && layer.precision == DataType::kFloat) {
+        return Accuracy{data.size(), data.size()};
+      }
+    }
+    return Accuracy{0, data.size()};
+  };
+  auto result = repair(*net, o);
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  const RepairResult& r = *result;
+  ASSERT_TRUE(r.target_met) << describe(r);
+  ASSERT_FALSE(r.sensitivities.empty());
+  EXPECT_TRUE(has_member(r.sensitivities[0], "fc2")) << describe(r);
+  ASSERT_GE(r.steps.size(), 2u) << describe(r);
+  ASSERT_EQ(r.chosen, std::vector<std::string>{"fc3"}) << describe(r);
+  EXPECT_EQ(r.precisions, (std::vector<LayerPrecision>{{"fc3", DataType::kFloat}}));
+  EXPECT_EQ(r.pruned.size(), r.steps.size() - 1) << describe(r);
+  EXPECT_NE(std::find(r.pruned.begin(), r.pruned.end(), r.sensitivities[0].layer), r.pruned.end())
+      << describe(r);
+  EXPECT_EQ(r.repaired_accuracy.correct, kSamples);
+
+  o.prune = false;
+  auto unpruned = repair(*net, o);
+  ASSERT_TRUE(unpruned.is_ok()) << unpruned.status().to_string();
+  EXPECT_EQ(unpruned->chosen.size(), unpruned->steps.size()) << describe(*unpruned);
+  EXPECT_TRUE(unpruned->pruned.empty());
 }
 
 TEST_F(RepairTest, ErrorsNameWhatIsWrong) {
