@@ -45,7 +45,8 @@ void init_builder(py::module_& m) {
   py::enum_<Backend>(m, "Backend")
       .value("CPU", Backend::kCpu)
       .value("REFERENCE", Backend::kReference)
-      .def("__str__", [](Backend b) { return std::string(to_string(b)); });
+      .def(
+          "__str__", [](Backend b) { return std::string(to_string(b)); }, py::prepend());
   py::enum_<Int8Speed>(m, "Int8Speed")
       .value("NONE", Int8Speed::kNone)
       .value("SLOWER", Int8Speed::kSlower)

@@ -356,7 +356,9 @@ void init_calibrator(py::module_& m) {
       .value("LEGACY_CALIBRATION", CalibrationAlgorithm::kLegacy)
       .value("PERCENTILE_CALIBRATION", CalibrationAlgorithm::kPercentile)
       .value("MSE_CALIBRATION", CalibrationAlgorithm::kMse)
-      .def("__str__", [](CalibrationAlgorithm a) { return std::string(to_string(a)); })
+      .def(
+          "__str__", [](CalibrationAlgorithm a) { return std::string(to_string(a)); },
+          py::prepend())
       .def_property_readonly(
           "cache_name", [](CalibrationAlgorithm a) { return std::string(cache_algorithm_name(a)); })
       .def_static(

@@ -138,6 +138,15 @@ py::object execute(Context& self, const py::object& inputs) {
   return result;
 }
 
+enum class TensorIOMode { kInput, kOutput };
+
+// The input or output named `name`, or an error naming it.
+std::pair<const IoTensor*, TensorIOMode> io_tensor(const Engine& engine, const std::string& name) {
+  if (int i = engine.input_index(name); i >= 0) return {&engine.input(i), TensorIOMode::kInput};
+  if (int i = engine.output_index(name); i >= 0) return {&engine.output(i), TensorIOMode::kOutput};
+  raise_error(not_found("the engine has no input or output \"", name, "\""));
+}
+
 Context make_context(const py::object& engine_object) {
   const auto& engine = engine_object.cast<const Engine&>();
   return Context{engine_object, &engine, engine.create_execution_context()};
@@ -173,6 +182,9 @@ void init_engine(py::module_& m) {
                std::string(to_string(l.precision)) + ")";
       });
 
+  py::enum_<TensorIOMode>(m, "TensorIOMode")
+      .value("INPUT", TensorIOMode::kInput)
+      .value("OUTPUT", TensorIOMode::kOutput);
   py::class_<Engine>(m, "Engine", "An immutable built network; serializable.")
       .def_property_readonly("num_inputs", &Engine::num_inputs)
       .def_property_readonly("num_outputs", &Engine::num_outputs)
@@ -192,6 +204,32 @@ void init_engine(py::module_& m) {
                              })
       .def("input_index", &Engine::input_index, py::arg("name"), "Index of the input, or -1.")
       .def("output_index", &Engine::output_index, py::arg("name"), "Index of the output, or -1.")
+      // TensorRT 8.5+'s I/O tensor queries (inputs first, then outputs).
+      .def_property_readonly("num_io_tensors",
+                             [](const Engine& e) { return e.num_inputs() + e.num_outputs(); })
+      .def(
+          "get_tensor_name",
+          [](const Engine& e, int i) {
+            if (i < 0 || i >= e.num_inputs() + e.num_outputs()) {
+              throw py::index_error("I/O tensor index out of range");
+            }
+            return i < e.num_inputs() ? e.input(i).name : e.output(i - e.num_inputs()).name;
+          },
+          py::arg("index"))
+      .def(
+          "get_tensor_mode",
+          [](const Engine& e, const std::string& name) { return io_tensor(e, name).second; },
+          py::arg("name"))
+      .def(
+          "get_tensor_shape",
+          [](const Engine& e, const std::string& name) {
+            return dims_to_tuple(io_tensor(e, name).first->dims);
+          },
+          py::arg("name"))
+      .def(
+          "get_tensor_dtype",
+          [](const Engine& e, const std::string& name) { return io_tensor(e, name).first->dtype; },
+          py::arg("name"))
       .def("layers", &Engine::layers)
       .def_property_readonly("backend", &Engine::backend)
       .def("create_execution_context", &make_context)

@@ -55,7 +55,8 @@ void init_logger(py::module_& m) {
       .value("INFO", Logger::Severity::kInfo)
       .value("VERBOSE", Logger::Severity::kVerbose)
       .export_values()
-      .def("__str__", [](Logger::Severity s) { return std::string(to_string(s)); });
+      .def(
+          "__str__", [](Logger::Severity s) { return std::string(to_string(s)); }, py::prepend());
   logger
       .def(py::init_alias<Logger::Severity>(), py::arg("min_severity") = Logger::Severity::kWarning)
       .def_property(

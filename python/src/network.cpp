@@ -40,7 +40,8 @@ void init_network(py::module_& m) {
 #define INT8RT_OP(name, attrs_type) op_type.value(#name, OpType::k##name);
 #include "int8rt/ops.inc"
 #undef INT8RT_OP
-  op_type.def("__str__", [](OpType t) { return std::string(to_string(t)); });
+  op_type.def(
+      "__str__", [](OpType t) { return std::string(to_string(t)); }, py::prepend());
   op_type.def_static(
       "from_string",
       [](const std::string& name) {

@@ -81,7 +81,8 @@ void init_types(py::module_& m) {
       .value("BOOL", DataType::kBool)
       .def_property_readonly("itemsize", [](DataType t) { return element_size(t); })
       .def_property_readonly("numpy_dtype", &to_numpy_dtype)
-      .def("__str__", [](DataType t) { return std::string(to_string(t)); });
+      .def(
+          "__str__", [](DataType t) { return std::string(to_string(t)); }, py::prepend());
   m.attr("float32") = m.attr("DataType").attr("FLOAT");
   m.attr("int8") = m.attr("DataType").attr("INT8");
   m.attr("int32") = m.attr("DataType").attr("INT32");

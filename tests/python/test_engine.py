@@ -169,3 +169,18 @@ def test_contexts_run_from_threads(fp32_engine):
         t.join()
     for i in range(4):
         np.testing.assert_array_equal(results[i], expected[i], err_msg=f"thread {i}")
+
+
+def test_tensorrt_io_tensor_queries(fp32_engine):
+    e = fp32_engine
+    assert e.num_io_tensors == 2
+    assert [e.get_tensor_name(i) for i in range(2)] == ["input", "logits"]
+    assert e.get_tensor_mode("input") == int8rt.TensorIOMode.INPUT
+    assert e.get_tensor_mode("logits") == int8rt.TensorIOMode.OUTPUT
+    assert e.get_tensor_shape("logits") == (32, 10)
+    assert e.get_tensor_dtype("input") == int8rt.DataType.FLOAT
+    assert int8rt.nptype(e.get_tensor_dtype("input")) is np.float32
+    with pytest.raises(int8rt.Error, match='"nope"'):
+        e.get_tensor_shape("nope")
+    with pytest.raises(IndexError):
+        e.get_tensor_name(2)
