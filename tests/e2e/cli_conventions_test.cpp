@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include "e2e/cli_runner.h"
@@ -101,6 +102,10 @@ TEST_F(CliConventions, EveryCommandHasHelpOnStdoutWithExitZero) {
   CliResult top = run_cli({"--help"});
   ASSERT_EQ(top.exit_code, 0) << top.err;
   EXPECT_TRUE(top.err.empty()) << top.err;
+  CliResult version = run_cli({"--version"});
+  EXPECT_EQ(version.exit_code, 0) << version.err;
+  EXPECT_TRUE(std::regex_match(version.out, std::regex("int8rt [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << version.out;
   const std::vector<std::string> commands = listed_commands(top.out);
   // The commands this tool has had since its first release; others may follow.
   for (const char* expected : {"build", "inspect", "run", "eval", "bench", "calibrate", "cache"}) {
@@ -252,6 +257,16 @@ TEST_F(CliConventions, ProgressBarsOnlyOnATerminal) {
   const std::string text = testing::slurp(shown);
   EXPECT_NE(text.find("calibration ["), std::string::npos) << text;
   EXPECT_NE(text.find("2/2"), std::string::npos) << text;
+
+  std::string bench = shell_quote(testing::cli_path()) + " bench --onnx " + shell_quote(lenet_) +
+                      " --batch 2 --warmup 1 --iterations 20";
+  const std::string bench_command = "script -qefc " + shell_quote(bench) + " /dev/null >" +
+                                    shell_quote(shown) + " 2>&1 </dev/null";
+  ASSERT_EQ(std::system(bench_command.c_str()), 0) << bench_command << "\n"
+                                                   << testing::slurp(shown);
+  const std::string bench_text = testing::slurp(shown);
+  EXPECT_NE(bench_text.find("bench ["), std::string::npos) << bench_text;
+  EXPECT_NE(bench_text.find("21/21"), std::string::npos) << bench_text;
 }
 
 }  // namespace

@@ -3,8 +3,9 @@
 # and runs it on LeNet-5; when the install holds the Python package, imports it from a directory
 # outside the source tree.
 #
-#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DGENERATOR=... -DCXX_COMPILER=... -P run_install_test.cmake
-foreach(var BUILD_DIR SOURCE_DIR GENERATOR CXX_COMPILER)
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DGENERATOR=... -DCXX_COMPILER=... -DVERSION=...
+#         -P run_install_test.cmake
+foreach(var BUILD_DIR SOURCE_DIR GENERATOR CXX_COMPILER VERSION)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "run_install_test.cmake: -D${var}=... is required")
   endif()
@@ -75,17 +76,18 @@ if(NOT step_output MATCHES "top-1 1978/2000")
   message(FATAL_ERROR "FAIL: the consumer's top-1 is not 1978/2000")
 endif()
 
-# The Python package, when this build installs it: imported from outside the source tree, it must
-# come from the prefix.
+# The Python package, when this build installs it, from outside the source tree
+# (check_python.py).
 set(python_dir ${prefix}/lib/python3/dist-packages)
 if(EXISTS ${python_dir}/int8rt)
   execute_process(
-    COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${python_dir} /usr/bin/python3 -c
-            "import int8rt, sys; print(int8rt.__file__); sys.exit(0 if int8rt.__file__.startswith('${python_dir}/') else 3)"
+    COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${python_dir} PYTHONDONTWRITEBYTECODE=1
+            /usr/bin/python3 ${SOURCE_DIR}/tests/install/check_python.py ${SOURCE_DIR}
+            ${python_dir}/int8rt ${VERSION}
     WORKING_DIRECTORY ${work} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  message("-- import int8rt from ${python_dir}\n${out}${err}")
+  message("-- the Python package from ${python_dir}\n${out}${err}")
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "FAIL: import int8rt from the install exited with ${rc} (left in ${work})")
+    message(FATAL_ERROR "FAIL: the installed Python package: exit status ${rc} (left in ${work})")
   endif()
 else()
   message("-- no Python package in the install (${python_dir}/int8rt): import not checked")

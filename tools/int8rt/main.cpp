@@ -27,7 +27,7 @@ constexpr char kUsage[] =
     "  report      an HTML page of histograms, thresholds and per-tensor INT8 error\n"
     "  repair      layers to keep in FP32 so INT8 meets an accuracy target\n"
     "\n"
-    "`int8rt <command> --help` lists the command's flags.\n"
+    "`int8rt <command> --help` lists the command's flags; `int8rt --version` the version.\n"
     "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error.\n";
 
 }  // namespace
@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "-h" || command == "--help" || command == "help") {
     std::printf("%s", kUsage);
+    return kExitOk;
+  }
+  if (command == "--version" || command == "version") {
+    std::printf("int8rt %s\n", INT8RT_VERSION);
     return kExitOk;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
@@ -59,9 +63,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "int8rt %s: internal error: %s\n", argv[1], error.what());
     return kExitInternalError;
   }
-  std::fprintf(stderr,
-               "int8rt: unknown command \"%s\" (commands: build, inspect, run, eval, bench, "
-               "calibrate, cache; see int8rt --help)\n",
+  std::fprintf(stderr, "int8rt: unknown command \"%s\" (int8rt --help lists the commands)\n",
                argv[1]);
   return kExitUserError;
 }
