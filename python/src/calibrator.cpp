@@ -33,7 +33,6 @@ class PythonCalibratorState {
  public:
   virtual ~PythonCalibratorState() = default;
 
-  // The exception raised in a callback, or None.
   // The exception raised in a callback (None when there was none) and the error made of it;
   // both are forgotten.
   std::pair<py::object, Status> take_exception() {
@@ -109,38 +108,50 @@ class PythonCalibratorState {
   Status failure_;
 };
 
-// Returns the dtype-checked, C-contiguous float32 array of input `io`, or an error naming it.
-Result<py::array> batch_array(const py::handle& value, const IoTensor& io, std::string& problem,
-                              PyObject*& problem_type) {
-  problem_type = PyExc_TypeError;
+// Why an array returned by get_batch can't be used: the Python exception type to raise and the
+// message.
+struct BatchProblem {
+  PyObject* type = nullptr;
+  std::string message;
+};
+
+// The array for input `io`, float32 and C-contiguous; a null object with `problem` set when the
+// value can't be used.
+py::object batch_array(const py::handle& value, const IoTensor& io, BatchProblem& problem) {
+  const std::string input = "input \"" + io.name + "\"";
   if (py::isinstance<py::int_>(value)) {
-    problem = "input \"" + io.name +
-              "\" is an int (a device pointer?); int8rt reads host memory: return numpy arrays";
-    return invalid_argument(problem);
+    problem = {PyExc_TypeError,
+               input +
+                   " is an int (a device pointer?); int8rt reads host memory: return numpy "
+                   "arrays"};
+    return {};
   }
   if (!py::isinstance<py::array>(value)) {
-    problem = "input \"" + io.name + "\" is a " +
-              std::string(py::str(value.get_type().attr("__name__"))) + ", expected a numpy array";
-    return invalid_argument(problem);
+    problem = {PyExc_TypeError, input + " is a " +
+                                    std::string(py::str(value.get_type().attr("__name__"))) +
+                                    ", expected a numpy array"};
+    return {};
   }
-  py::array array = py::reinterpret_borrow<py::array>(value);
+  auto array = py::reinterpret_borrow<py::array>(value);
   const py::dtype dtype = array.dtype();
   // Calibration data is float32. Other float dtypes (float64 from numpy arithmetic, float16) are
   // converted; integer data is refused, since it usually still needs normalizing (u8 / 255).
   if (dtype.kind() != 'f') {
-    problem = "input \"" + io.name + "\" has dtype " +
-              std::string(py::str(static_cast<const py::handle&>(dtype))) +
-              ", expected float32 (convert and normalize it first)";
-    return invalid_argument(problem);
+    problem = {PyExc_TypeError, input + " has dtype " +
+                                    std::string(py::str(static_cast<const py::handle&>(dtype))) +
+                                    ", expected float32 (convert and normalize it first)"};
+    return {};
   }
   if (dtype.itemsize() != 4) array = py::array(array.attr("astype")(py::dtype::of<float>()));
+  // Strided or Fortran-order arrays are copied into C order.
   array = py::array::ensure(array, py::array::c_style);
-  std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
-  if (Dims(shape) != io.dims) {
-    problem_type = PyExc_ValueError;
-    problem = "input \"" + io.name + "\" has shape " + Dims(shape).to_string() + ", expected " +
-              io.dims.to_string() + " (get_batch_size() samples)";
-    return invalid_argument(problem);
+  // The shape must be the input's exactly: an array of the same size in another shape (flat,
+  // NHWC) would otherwise be read as something it is not.
+  const Dims dims(std::vector<int64_t>(array.shape(), array.shape() + array.ndim()));
+  if (dims != io.dims) {
+    problem = {PyExc_ValueError, input + " has shape " + dims.to_string() + ", expected " +
+                                     io.dims.to_string() + " (get_batch_size() samples)"};
+    return {};
   }
   return array;
 }
@@ -230,12 +241,11 @@ class PythonCalibrator : public B, public PythonCalibratorState {
       for (size_t i = 0; i < names.size(); ++i) {
         const IoTensor* io = find_input(names[i]);
         if (io == nullptr) return internal_error("no input \"", names[i], "\" from prepare()");
-        std::string problem;
-        PyObject* type = nullptr;
-        auto array = batch_array(values[i], *io, problem, type);
-        if (!array.is_ok()) return bad_value("get_batch", type, problem);
-        bindings[i] = array->data();
-        batch_.push_back(*array);
+        BatchProblem problem;
+        py::object array = batch_array(values[i], *io, problem);
+        if (!array) return bad_value("get_batch", problem.type, problem.message);
+        bindings[i] = py::reinterpret_borrow<py::array>(array).data();
+        batch_.push_back(array);
       }
       more = true;
       return Status::ok();
