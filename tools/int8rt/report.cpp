@@ -42,7 +42,7 @@ std::vector<Flag> report_flags() {
   own.insert(own.end(),
              {{"batch", "B",
                "samples per batch (default: the model's fixed batch, else " +
-                   std::to_string(kDefaultBatch) + "; with --engine its built batch)"},
+                   std::to_string(kDefaultBatch) + ";\nwith --engine its built batch)"},
               {"shapes", "NAME:DIMS,...", "build shapes of inputs with dynamic axes", true},
               {"title", "TEXT", "the page title (default: \"int8rt report: MODEL\")"}});
   flags.insert(flags.begin() + 1, own.begin(), own.end());
