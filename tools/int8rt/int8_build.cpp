@@ -30,7 +30,6 @@ std::vector<Flag> calibrator_flags() {
       {"regression-cutoff", "R",
        "legacy calibrator: the fraction of the quantile kept (default 1)"},
       {"max-batches", "K", "calibrate on at most K batches (default: every full batch)"},
-      {"per-tensor-thresholds", "", "choose each INT8 input's threshold at its consuming layer"},
   };
 }
 
@@ -49,6 +48,7 @@ std::vector<Flag> int8_flags(const std::string& data_flag) {
       {"layer-precisions", "FILE", "per-layer precision requests (\"layer: int8|fp32\" per line)"},
       {"obey-precision-constraints", "",
        "fail the build when a layer's precision request can't be met"},
+      {"per-tensor-thresholds", "", "choose each INT8 input's threshold at its consuming layer"},
   };
   for (Flag& flag : calibrator_flags())
     flags.push_back(std::move(flag));
