@@ -32,6 +32,7 @@ void init_calibrator(py::module_& m);
 void init_data(py::module_& m);
 void init_builder(py::module_& m);
 void init_onnx_parser(py::module_& m);
+void init_progress(py::module_& m);
 void init_analysis(py::module_& m);
 
 // Raised for a failed Status as int8rt.Error("<message>"), with `.code` set to the StatusCode.

@@ -88,7 +88,20 @@ void init_builder(py::module_& m) {
             self.attr("_int8_calibrator") = calibrator;
           },
           "The calibrator of INT8 builds (an IInt8*Calibrator subclass or a StreamCalibrator); "
-          "the config keeps it alive.");
+          "the config keeps it alive.")
+      .def_property(
+          "progress_monitor",
+          [](const py::object& self) -> py::object {
+            return py::getattr(self, "_progress_monitor", py::none());
+          },
+          [](const py::object& self, const py::object& monitor) {
+            auto& config = self.cast<BuilderConfig&>();
+            config.set_progress_monitor(monitor.is_none() ? nullptr
+                                                          : &monitor.cast<ProgressMonitor&>());
+            self.attr("_progress_monitor") = monitor;
+          },
+          "Receives the progress of calibration (an IProgressMonitor subclass or a "
+          "TerminalProgress); the config keeps it alive.");
 
   py::class_<Builder>(m, "Builder", "Builds engines from networks.")
       .def(py::init([](const py::object& logger) {

@@ -7,6 +7,7 @@ PYBIND11_MODULE(_int8rt, m) {
   python::init_status(m);
   python::init_types(m);
   python::init_logger(m);
+  python::init_progress(m);
   python::init_attrs(m);
   python::init_network(m);
   python::init_engine(m);

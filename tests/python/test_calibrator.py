@@ -378,3 +378,49 @@ def test_manual_ranges_win_and_analysis_keeps_histograms(calibration_images):
     assert {c.algorithm for c in histogram.thresholds} >= {
         int8rt.CalibrationAlgoType.MINMAX_CALIBRATION,
         int8rt.CalibrationAlgoType.ENTROPY_CALIBRATION_2}
+
+
+class RecordingMonitor(int8rt.IProgressMonitor):
+    def __init__(self, stop_at=None):
+        super().__init__()
+        self.events = []
+        self.stop_at = stop_at
+
+    def phase_start(self, phase, total):
+        self.events.append(("start", phase, total))
+
+    def step_complete(self, phase, done, items):
+        self.events.append(("step", phase, done, items))
+        return done != self.stop_at
+
+    def phase_finish(self, phase):
+        self.events.append(("finish", phase))
+
+
+def test_progress_monitor_sees_every_batch(calibration_images):
+    class Counted(ArrayCalibrator):
+        def get_num_batches(self):
+            return len(self.images) // self.batch_size
+
+    builder = int8rt.Builder()
+    config = lenet_config(builder)
+    config.set_flag(int8rt.BuilderFlag.INT8)
+    config.int8_calibrator = Counted(calibration_images[:128])
+    config.progress_monitor = RecordingMonitor()
+    builder.calibrate(lenet_network(builder), config)
+    events = config.progress_monitor.events
+    assert events[0] == ("start", "calibration", 4)
+    assert events[1:-1] == [("step", "calibration", k, 32 * k) for k in range(1, 5)]
+    assert events[-1] == ("finish", "calibration")
+
+
+def test_progress_monitor_cancels(calibration_images):
+    builder = int8rt.Builder()
+    config = lenet_config(builder)
+    config.set_flag(int8rt.BuilderFlag.INT8)
+    config.int8_calibrator = ArrayCalibrator(calibration_images)
+    config.progress_monitor = RecordingMonitor(stop_at=3)
+    with pytest.raises(int8rt.Error, match="cancelled after 3 batches"):
+        builder.build(lenet_network(builder), config)
+    assert config.progress_monitor.events[-1] == ("finish", "calibration")
+    assert config.int8_calibrator.batches == 3
