@@ -123,6 +123,8 @@ class LayerEvaluator {
     for (size_t b = 0; b < batches; ++b) {
       INT8RT_ASSIGN_OR_RETURN(std::vector<float> out,
                               eval->run(*eval->float_engine_, *context, b, "", 0.0f));
+      for (float v : out)
+        eval->reference_norm_ += static_cast<double>(v) * v;
       eval->reference_.push_back(std::move(out));
     }
     eval->quant_context_ = eval->quant_engine_->create_execution_context();
@@ -132,19 +134,21 @@ class LayerEvaluator {
   // Mean over the kept batches (pooled) of cos(quantized layer on input `name` fake-quantized at
   // amax, float layer on float input).
   Result<double> score(const std::string& name, float amax) {
-    double dot = 0.0, norm_a = 0.0, norm_b = 0.0;
+    double dot = 0.0, norm_a = 0.0;
     for (size_t b = 0; b < reference_.size(); ++b) {
       INT8RT_ASSIGN_OR_RETURN(std::vector<float> out,
                               run(*quant_engine_, *quant_context_, b, name, amax));
-      const std::vector<float>& ref = reference_[b];
-      for (size_t i = 0; i < out.size(); ++i) {
-        dot += static_cast<double>(out[i]) * ref[i];
-        norm_a += static_cast<double>(out[i]) * out[i];
-        norm_b += static_cast<double>(ref[i]) * ref[i];
+      const float* ref = reference_[b].data();
+      const float* got = out.data();
+      const auto n = static_cast<int64_t>(out.size());
+#pragma omp parallel for reduction(+ : dot, norm_a) schedule(static)
+      for (int64_t i = 0; i < n; ++i) {
+        dot += static_cast<double>(got[i]) * ref[i];
+        norm_a += static_cast<double>(got[i]) * got[i];
       }
     }
-    if (norm_a == 0.0 || norm_b == 0.0) return norm_a == norm_b ? 1.0 : 0.0;
-    return dot / std::sqrt(norm_a * norm_b);
+    if (norm_a == 0.0 || reference_norm_ == 0.0) return norm_a == reference_norm_ ? 1.0 : 0.0;
+    return dot / std::sqrt(norm_a * reference_norm_);
   }
 
  private:
@@ -199,8 +203,12 @@ class LayerEvaluator {
       }
       const float scale = amax / quant::kQMax;
       buffer_.resize(values.size());
-      for (size_t k = 0; k < values.size(); ++k)
-        buffer_[k] = quant::dequantize(quant::quantize(values[k], scale), scale);
+      const float* in = values.data();
+      float* fq = buffer_.data();
+      const auto n = static_cast<int64_t>(values.size());
+#pragma omp parallel for schedule(static)
+      for (int64_t k = 0; k < n; ++k)
+        fq[k] = quant::dequantize(quant::quantize(in[k], scale), scale);
       bindings.push_back(buffer_.data());
     }
     std::vector<float> out(static_cast<size_t>(engine.output(0).dims.volume()));
@@ -214,6 +222,7 @@ class LayerEvaluator {
   std::unique_ptr<Engine> float_engine_, quant_engine_;
   std::unique_ptr<ExecutionContext> quant_context_;
   std::vector<std::vector<float>> reference_;
+  double reference_norm_ = 0.0;  // Σ ref² over the kept batches
   std::vector<float> buffer_;
 
  public:
