@@ -162,3 +162,35 @@ def test_set_dynamic_ranges_and_layer_precisions():
     assert parsed == [("r", int8rt.DataType.FLOAT)]
     with pytest.raises(int8rt.Error, match="missing"):
         int8rt.set_layer_precisions(net, [("missing", int8rt.DataType.INT8)])
+
+
+def test_more_typed_helpers_match_numpy():
+    """BatchNorm -> LeakyRelu -> GlobalAveragePool -> Reshape -> MatMul -> Concat -> Softmax."""
+    rng = np.random.default_rng(9)
+    scale, bias = rng.random(3).astype(np.float32) + 0.5, rng.standard_normal(3).astype(np.float32)
+    mean, var = rng.standard_normal(3).astype(np.float32), rng.random(3).astype(np.float32) + 0.1
+    m = rng.standard_normal((3, 5)).astype(np.float32)
+    builder = int8rt.Builder()
+    net = builder.create_network()
+    x = net.add_input("x", int8rt.DataType.FLOAT, (2, 3, 4, 4))
+    bn = net.add_batch_norm("bn", x, scale, bias, mean, var, epsilon=1e-3)
+    act = net.add_activation("act", bn.get_output(0), int8rt.OpType.LeakyRelu, alpha=0.1)
+    assert act.attrs.alpha == pytest.approx(0.1)
+    gap = net.add_global_average_pool("gap", act.get_output(0))
+    flat = net.add_reshape("flat", gap.get_output(0), (0, -1))
+    mm = net.add_matmul("mm", flat.get_output(0), net.add_constant("m", m))
+    cat = net.add_concat("cat", [mm.get_output(0), mm.get_output(0)], axis=1)
+    sm = net.add_softmax("sm", cat.get_output(0), axis=1)
+    net.mark_output(sm.get_output(0))
+    engine = builder.build(net, builder.create_builder_config())
+
+    xv = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
+    (y,) = engine.create_execution_context().execute([xv])
+    c = lambda v: v.reshape(1, 3, 1, 1).astype(np.float64)
+    t = (xv - c(mean)) / np.sqrt(c(var) + 1e-3) * c(scale) + c(bias)
+    t = np.where(t < 0, 0.1 * t, t).mean(axis=(2, 3)) @ m.astype(np.float64)
+    t = np.concatenate([t, t], axis=1)
+    expected = np.exp(t - t.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    assert y.shape == (2, 10)
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-6, err_msg="seed 9")
