@@ -6,7 +6,7 @@ IInt8EntropyCalibrator2, ...). Failed calls raise int8rt.Error (a RuntimeError).
 """
 
 from ._int8rt import *  # noqa: F401,F403
-from ._int8rt import Error, Network
+from ._int8rt import Network
 from . import network as _network
 
 __version__ = "0.1.0"

@@ -1,8 +1,5 @@
 """OnnxParser from Python: files, bytes and the errors that name the node."""
 
-import os
-
-import numpy as np
 import pytest
 
 import int8rt
@@ -35,7 +32,7 @@ def test_garbage_bytes_raise_and_leave_the_network_unchanged():
 
 
 def test_unknown_op_names_the_node(tmp_path):
-    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnx")
     from onnx import helper, TensorProto
     node = helper.make_node("NoSuchOp", ["x"], ["y"], name="mystery_node")
     graph = helper.make_graph([node], "g",
