@@ -1,12 +1,14 @@
 // int8rt eval: top-1 accuracy of a classifier on a labelled data source.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "commands.h"
 #include "common.h"
 #include "int8_build.h"
+#include "int8rt/analysis.h"
 #include "int8rt/data.h"
 #include "int8rt/engine.h"
 
@@ -60,25 +62,29 @@ struct EvalResult {
 };
 
 // "\reval: 1200/10000 images" on a terminal, at most ~10 times a second.
-class Progress {
+class EvalProgress final : public ProgressMonitor {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled) {}
-  void update(int64_t done, int64_t total) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    std::fprintf(stderr, "\reval: %lld/%lld images", static_cast<long long>(done),
-                 static_cast<long long>(total));
-    std::fflush(stderr);
-    shown_ = true;
-  }
-  ~Progress() {
+  explicit EvalProgress(int64_t images) : enabled_(isatty(fileno(stderr)) != 0), images_(images) {}
+  ~EvalProgress() override {
     if (shown_) std::fprintf(stderr, "\r\033[K");
   }
+  void phase_start(std::string_view, int64_t) override {}
+  bool step_complete(std::string_view, int64_t, int64_t done) override {
+    if (!enabled_) return true;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < images_ && now - last_ < std::chrono::milliseconds(100)) return true;
+    last_ = now;
+    std::fprintf(stderr, "\reval: %lld/%lld images", static_cast<long long>(done),
+                 static_cast<long long>(images_));
+    std::fflush(stderr);
+    shown_ = true;
+    return true;
+  }
+  void phase_finish(std::string_view) override {}
 
  private:
   bool enabled_;
+  int64_t images_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point last_{};
 };
@@ -171,60 +177,28 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
     return invalid_argument("input \"", input_name, "\" of ", model, " is ",
                             to_string(engine->input(0).dtype), "; eval feeds float32 samples");
   }
-  auto context = engine->create_execution_context();
-  std::vector<int64_t> run_extents = {batch};
-  run_extents.insert(run_extents.end(), sample.extents().begin(), sample.extents().end());
-  INT8RT_RETURN_IF_ERROR(context->set_input_shape(input_name, Dims(run_extents)));
-  INT8RT_ASSIGN_OR_RETURN(Dims output_dims, context->output_shape(0));
-  const IoTensor output{engine->output(0).name, engine->output(0).dtype, output_dims};
-  if (output.dtype != DataType::kFloat || output.dims.rank() < 2 || output.dims[0] != batch) {
-    return invalid_argument("output \"", output.name, "\" of ", model, " is ",
-                            to_string(output.dtype), " ", output.dims.to_string(),
-                            "; eval needs float32 scores [", batch, ", classes]");
-  }
-  const int64_t classes = output.dims.volume() / batch;
-
-  BatchStream stream(*source, batch, limit);
-  std::vector<float> scores(static_cast<size_t>(output.dims.volume()));
   EvalResult result;
   result.batch = batch;
   result.backend = engine->backend();
-  result.int8_layers = 0;
   for (const LayerInfo& layer : engine->layers())
     result.int8_layers += layer.precision == DataType::kInt8;
   result.calibration = calibration_summary(setup);
-  Progress progress(isatty(fileno(stderr)) != 0);
-  Batch data;
+  EvalProgress progress(limit < 0 ? source->size() : std::min(limit, source->size()));
+  EvaluateOptions options;
+  options.batch_size = batch;
+  options.max_samples = limit;
+  options.progress = &progress;
+  options.on_prediction = [&](int64_t index, int64_t label, int64_t predicted) {
+    if (index >= predictions) return;
+    result.expected.push_back(label);
+    result.actual.push_back(predicted);
+  };
   const auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    INT8RT_ASSIGN_OR_RETURN(bool more, stream.next(data));
-    if (!more) break;
-    const void* inputs[] = {data.data.data()};
-    void* outputs[] = {scores.data()};
-    INT8RT_RETURN_IF_ERROR(context->execute(inputs, outputs));
-    for (int64_t i = 0; i < data.count; ++i) {
-      const float* row = scores.data() + i * classes;
-      int64_t best = 0;  // the first maximum, as numpy's argmax
-      for (int64_t c = 1; c < classes; ++c) {
-        if (row[c] > row[best]) best = c;
-      }
-      const int64_t label = data.labels[static_cast<size_t>(i)];
-      if (label < 0 || label >= classes) {
-        return invalid_argument("--data ", source->name(), ": sample ", data.first + i,
-                                " has label ", label, ", outside the ", classes, " classes of \"",
-                                output.name, "\"");
-      }
-      result.correct += best == label;
-      if (data.first + i < predictions) {
-        result.expected.push_back(label);
-        result.actual.push_back(best);
-      }
-    }
-    result.count += data.count;
-    progress.update(result.count, stream.size());
-  }
+  auto accuracy = evaluate_top1(*engine, *source, options);
+  if (!accuracy.is_ok()) return accuracy.status().with_context(model);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (result.count == 0) return invalid_argument("--data ", source->name(), ": no samples");
+  result.count = accuracy->total;
+  result.correct = accuracy->correct;
   return result;
 }
 
