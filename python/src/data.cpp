@@ -13,10 +13,18 @@ namespace int8rt::python {
 namespace {
 
 // A DataSource that Python and C++ share: C++ APIs take ownership of a unique_ptr<DataSource>,
-// Python keeps its object, both use the one underlying source.
+// Python keeps its object, both use the one underlying source. The Python object is kept too: a
+// source subclassed in Python lives in it (its read() override).
 class SharedSource final : public DataSource {
  public:
-  explicit SharedSource(std::shared_ptr<DataSource> source) : source_(std::move(source)) {}
+  SharedSource(std::shared_ptr<DataSource> source, py::object owner)
+      : source_(std::move(source)), owner_(std::move(owner)) {}
+  ~SharedSource() override {
+    py::gil_scoped_acquire gil;
+    owner_ = py::object();
+  }
+  SharedSource(const SharedSource&) = delete;
+  SharedSource& operator=(const SharedSource&) = delete;
   const std::string& name() const override { return source_->name(); }
   int64_t size() const override { return source_->size(); }
   const Dims& sample_dims() const override { return source_->sample_dims(); }
@@ -26,6 +34,70 @@ class SharedSource final : public DataSource {
 
  private:
   std::shared_ptr<DataSource> source_;
+  py::object owner_;
+};
+
+// A data source written in Python: a subclass of int8rt.DataSource that passes its name, size,
+// sample shape and whether it has labels to the base constructor and defines read(index) (an
+// array of the sample shape; other float dtypes converted) and, with labels, label(index).
+class PythonSource : public DataSource {
+ public:
+  PythonSource(std::string name, int64_t size, Dims sample_dims, bool has_labels)
+      : name_(std::move(name)),
+        size_(size),
+        dims_(std::move(sample_dims)),
+        has_labels_(has_labels) {}
+
+  const std::string& name() const override { return name_; }
+  int64_t size() const override { return size_; }
+  const Dims& sample_dims() const override { return dims_; }
+  bool has_labels() const override { return has_labels_; }
+
+  Status read(int64_t index, float* out) override {
+    py::gil_scoped_acquire gil;
+    try {
+      py::function read = py::get_override(static_cast<const DataSource*>(this), "read");
+      if (!read) return invalid_argument("data source \"", name_, "\" does not define read()");
+      py::object value = read(index);
+      if (!py::isinstance<py::array>(value) ||
+          py::reinterpret_borrow<py::array>(value).dtype().kind() != 'f') {
+        return invalid_argument("data source \"", name_, "\": read(", index, ") returned a ",
+                                std::string(py::str(value.get_type())),
+                                ", expected a float array of shape ", dims_.to_string());
+      }
+      auto sample = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(value);
+      const Dims got(std::vector<int64_t>(sample.shape(), sample.shape() + sample.ndim()));
+      if (got != dims_) {
+        return invalid_argument("data source \"", name_, "\": read(", index, ") returned shape ",
+                                got.to_string(), ", expected ", dims_.to_string());
+      }
+      std::memcpy(out, sample.data(), static_cast<size_t>(sample.size()) * sizeof(float));
+      return Status::ok();
+    } catch (py::error_already_set& error) {
+      return invalid_argument("data source \"", name_, "\": read(", index, ") raised ",
+                              error.what());
+    }
+  }
+
+  // -1 when there are no labels, or when label() fails (reported through sys.unraisablehook).
+  int64_t label(int64_t index) const override {
+    if (!has_labels_) return -1;
+    py::gil_scoped_acquire gil;
+    try {
+      py::function label = py::get_override(static_cast<const DataSource*>(this), "label");
+      return label ? label(index).cast<int64_t>() : -1;
+    } catch (py::error_already_set& error) {
+      error.discard_as_unraisable("int8rt.DataSource.label");
+    } catch (const py::cast_error&) {
+    }
+    return -1;
+  }
+
+ private:
+  std::string name_;
+  int64_t size_;
+  Dims dims_;
+  bool has_labels_;
 };
 
 // A Dataset copying a float array [N, sample...] and optional integer labels [N].
@@ -74,7 +146,7 @@ std::unique_ptr<DataSource> data_source_from(const py::object& source, const py:
     return unwrap(open_data_source(spec));
   }
   if (py::isinstance<DataSource>(source)) {
-    return std::make_unique<SharedSource>(source.cast<std::shared_ptr<DataSource>>());
+    return std::make_unique<SharedSource>(source.cast<std::shared_ptr<DataSource>>(), source);
   }
   if (py::isinstance<py::array>(source)) {
     return std::make_unique<DatasetSource>(
@@ -87,8 +159,15 @@ std::unique_ptr<DataSource> data_source_from(const py::object& source, const py:
 }
 
 void init_data(py::module_& m) {
-  py::class_<DataSource, std::shared_ptr<DataSource>>(
-      m, "DataSource", "Random access to float32 samples (and labels) of a data set.")
+  py::class_<DataSource, PythonSource, std::shared_ptr<DataSource>>(
+      m, "DataSource",
+      "Random access to float32 samples (and labels) of a data set. Subclass it to feed data "
+      "from Python: call DataSource.__init__(self, name, size, sample_shape, has_labels=False) "
+      "and define read(index) -> array (and label(index) -> int).")
+      .def(py::init([](std::string name, int64_t size, const py::iterable& shape, bool has_labels) {
+             return new PythonSource(std::move(name), size, dims_from_sequence(shape), has_labels);
+           }),
+           py::arg("name"), py::arg("size"), py::arg("sample_shape"), py::arg("has_labels") = false)
       .def_property_readonly("name", &DataSource::name)
       .def("__len__", &DataSource::size)
       .def_property_readonly("size", &DataSource::size)
@@ -126,12 +205,12 @@ void init_data(py::module_& m) {
       "A DataSource over a float array [N, sample...] (copied) with optional labels [N].");
   m.def(
       "select_samples",
-      [](const std::shared_ptr<DataSource>& source, const py::object& shuffle_seed,
+      [](const py::object& source, const py::object& shuffle_seed,
          int64_t limit) -> std::shared_ptr<DataSource> {
         SampleSelection selection;
         if (!shuffle_seed.is_none()) selection.shuffle_seed = shuffle_seed.cast<uint64_t>();
         selection.limit = limit;
-        return select_samples(std::make_unique<SharedSource>(source), selection);
+        return select_samples(data_source_from(source), selection);
       },
       py::arg("source"), py::arg("shuffle_seed") = py::none(), py::arg("limit") = -1);
   m.def("shuffled_indices", &shuffled_indices, py::arg("count"), py::arg("seed"));

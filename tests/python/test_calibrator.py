@@ -424,3 +424,44 @@ def test_progress_monitor_cancels(calibration_images):
         builder.build(lenet_network(builder), config)
     assert config.progress_monitor.events[-1] == ("finish", "calibration")
     assert config.int8_calibrator.batches == 3
+
+
+class ImagesSource(int8rt.DataSource):
+    """A data source written in Python over an array of images."""
+
+    def __init__(self, images, labels=None, broken=None):
+        super().__init__("python-images", len(images), images.shape[1:], labels is not None)
+        self.images, self.labels, self.broken = images, labels, broken
+
+    def read(self, index):
+        if self.broken == "raise" and index == 40:
+            raise IndexError("sample 40 is gone")
+        if self.broken == "shape":
+            return self.images[index].reshape(-1)
+        return self.images[index].astype(np.float64)  # converted to float32
+
+    def label(self, index):
+        return int(self.labels[index])
+
+
+def test_python_data_source_feeds_stream_calibrator(calibration_images, stream_cache, tmp_path):
+    cache = tmp_path / "python-source.cache"
+    # The source object is a temporary: the calibrator keeps it (and its read()) alive.
+    calibrator = int8rt.StreamCalibrator(ImagesSource(calibration_images), batch_size=32,
+                                         cache_path=str(cache))
+    gc.collect()
+    calibrate(calibrator)
+    assert cache.read_bytes() == stream_cache
+    source = ImagesSource(calibration_images[:10], labels=np.arange(10) % 10)
+    batches = list(int8rt.BatchStream(source, 4))
+    np.testing.assert_array_equal(batches[1].data, calibration_images[4:8])
+    np.testing.assert_array_equal(batches[2].labels, [8, 9])
+
+
+def test_python_data_source_errors(calibration_images):
+    for broken, expected in (("raise", "read(40) raised IndexError: sample 40 is gone"),
+                             ("shape", "read(0) returned shape 784, expected 1x28x28")):
+        calibrator = int8rt.StreamCalibrator(ImagesSource(calibration_images, broken=broken))
+        with pytest.raises(int8rt.Error, match="python-images") as info:
+            calibrate(calibrator)
+        assert expected in str(info.value), str(info.value)
