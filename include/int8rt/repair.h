@@ -48,8 +48,9 @@ enum class Isolation : uint8_t {
   // together (two broken ranges, each hiding the other) rank flat this way.
   kLayerFp32,
   // That layer INT8, every other FP32: what quantizing it alone loses (the accuracy measure
-  // then ranks by FP32's top-1 minus that; the output-error measure by the error itself). Finds
-  // every layer that breaks the network on its own, whatever the others do.
+  // then ranks by FP32's top-1 minus that; the output-error measure by the error itself). Sees
+  // each of several layers that break the network together; blind to a range that only hurts
+  // between two INT8 layers (alone, the producer writes float32 for an FP32 reader).
   kLayerInt8,
 };
 
@@ -65,7 +66,7 @@ struct RepairOptions {
   double target_accuracy = -1.0;
   double max_drop = -1.0;
   int max_layers = 10;  // at most this many layers of the INT8 engine kept in FP32
-  SensitivityMeasure measure = SensitivityMeasure::kAccuracy;
+  SensitivityMeasure measure = SensitivityMeasure::kOutputError;
   Isolation isolation = Isolation::kLayerFp32;
   // The sensitivity ranking runs on the first `sensitivity_samples` samples of the evaluation set
   // (all when < 0); the target is always checked on the whole set (or max_samples).

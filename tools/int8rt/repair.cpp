@@ -23,8 +23,8 @@ std::vector<Flag> repair_flags() {
       {"out", "FILE", "write the layer precisions there (required; \"layer: fp32\" lines)"},
       {"max-layers", "N", "keep at most N layers of the INT8 engine in FP32 (default 10)"},
       {"sensitivity", "NAME",
-       "how a layer is ranked: accuracy (default; top-1 gained when it\nalone runs FP32, ties "
-       "by output error) or output-error (relative L2\nerror of the output vs FP32 removed)"},
+       "how a layer is ranked: output-error (default; relative L2 error of\nthe output vs FP32 "
+       "removed) or accuracy (top-1 gained, ties by output\nerror)"},
       {"isolate", "fp32|int8",
        "measure each layer alone in FP32, the rest INT8 (fp32, default), or\nalone in INT8, the "
        "rest FP32 (int8: finds layers that only help\ntogether)"},

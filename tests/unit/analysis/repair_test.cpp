@@ -138,6 +138,8 @@ class RepairTest : public ::testing::Test {
     o.batch_size = kBatch;
     o.sensitivity_samples = 256;
     o.latency_iterations = 3;
+    o.measure = SensitivityMeasure::kAccuracy;
+    o.isolation = Isolation::kLayerFp32;
     return o;
   }
 
