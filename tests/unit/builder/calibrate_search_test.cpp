@@ -169,6 +169,13 @@ TEST(PerTensorThresholds, FixAnOutlierThatMinMaxClipsNothingFor) {
   const double at_minmax = naive_cosine(kept, w, 50.0f);
   EXPECT_GT(at_chosen, 0.9999);
   EXPECT_LT(at_minmax, 0.98);
+  // The scores the search logged are these cosines (6 significant digits in the log).
+  const size_t at = logger.text.find("tensor \"r\": threshold");
+  ASSERT_NE(at, std::string::npos) << logger.text;
+  const size_t first = logger.text.find("cosine ", at) + 7;
+  const size_t second = logger.text.find("cosine ", first) + 7;
+  EXPECT_NEAR(std::stod(logger.text.substr(first, 12)), at_chosen, 2e-6) << logger.text;
+  EXPECT_NEAR(std::stod(logger.text.substr(second, 12)), at_minmax, 2e-6) << logger.text;
 
   // The cache keeps MinMax's header and lists the chosen value; the option is in the fingerprint.
   EXPECT_EQ(searched.cache.substr(0, searched.cache.find('\n')), "TRT-8601-MinMaxCalibration");
@@ -219,6 +226,65 @@ TEST(PerTensorThresholds, FixAnOutlierThatMinMaxClipsNothingFor) {
   EXPECT_GT(err_minmax, 0.05 * norm);
 }
 
+// x [N, 1, 8, 8] -> conv1 -> c1 -> Relu -> r1 -> MaxPool 2x2 -> p1 -> conv2 -> y. After fusion,
+// conv1+relu writes r1 and the INT8 MaxPool gives p1 r1's range: r1 is chosen for at conv2.
+std::unique_ptr<Network> conv_pool_conv_network() {
+  std::mt19937 rng(kSeed + 3);
+  std::uniform_real_distribution<float> dist(-0.5f, 0.5f);
+  auto weights = [&](Dims dims) {
+    std::vector<float> w(static_cast<size_t>(dims.volume()));
+    for (float& v : w)
+      v = dist(rng);
+    return Weights::from_vector(DataType::kFloat, dims, w);
+  };
+  auto net = std::make_unique<Network>();
+  Tensor* x = net->add_input("x", DataType::kFloat, Dims{Dims::kDynamic, 1, 8, 8}).value();
+  Tensor* w1 = net->add_constant("w1", weights(Dims{4, 1, 3, 3})).value();
+  Tensor* w2 = net->add_constant("w2", weights(Dims{3, 4, 3, 3})).value();
+  ConvAttrs conv;
+  conv.kernel_shape = {3, 3};
+  conv.pads = {1, 1, 1, 1};
+  Tensor* c1 = net->add_layer(OpType::kConv, "conv1", {x, w1}, conv, {"c1"}).value()->output(0);
+  Tensor* r1 = net->add_layer(OpType::kRelu, "relu1", {c1}, NoAttrs{}, {"r1"}).value()->output(0);
+  PoolAttrs pool;
+  pool.kernel_shape = {2, 2};
+  pool.strides = {2, 2};
+  Tensor* p1 = net->add_layer(OpType::kMaxPool, "pool1", {r1}, pool, {"p1"}).value()->output(0);
+  Tensor* y = net->add_layer(OpType::kConv, "conv2", {p1, w2}, conv, {"y"}).value()->output(0);
+  EXPECT_TRUE(net->mark_output(y).is_ok());
+  return net;
+}
+
+TEST(PerTensorThresholds, ChoosesForTheSourceOfADataMovementChain) {
+  std::mt19937 rng(kSeed + 4);
+  std::exponential_distribution<float> dist(1.0f);
+  std::vector<std::vector<float>> batches(6, std::vector<float>(8 * 64));
+  for (auto& b : batches) {
+    for (float& v : b)
+      v = dist(rng);
+  }
+  for (CalibrationAlgorithm algorithm :
+       {CalibrationAlgorithm::kEntropy2, CalibrationAlgorithm::kEntropy}) {
+    SCOPED_TRACE(std::string(to_string(algorithm)) + ", batch 8, exponential data, seed " +
+                 std::to_string(kSeed + 4));
+    RecordingLogger logger;
+    ListCalibrator calibrator(algorithm, 8, batches);
+    BuilderConfig config;
+    config.set_int8_calibrator(&calibrator);
+    config.set_threshold_search(ThresholdSearch::kPerTensor);
+    auto report = Builder(logger).calibrate(*conv_pool_conv_network(), config);
+    ASSERT_TRUE(report.is_ok()) << report.status().to_string();
+    const size_t r1 = logger.text.find("tensor \"r1\": threshold");
+    ASSERT_NE(r1, std::string::npos) << logger.text;
+    EXPECT_NE(logger.text.find("consuming layer \"conv2\"", r1), std::string::npos) << logger.text;
+    EXPECT_NE(logger.text.find("tensor \"x\": threshold"), std::string::npos) << logger.text;
+    EXPECT_EQ(logger.text.find("tensor \"p1\": threshold"), std::string::npos) << logger.text;
+    EXPECT_EQ(logger.text.find("tensor \"c1\": threshold"), std::string::npos) << logger.text;
+    EXPECT_NE(logger.text.find("per-tensor thresholds: 2 tensors searched"), std::string::npos)
+        << logger.text;
+  }
+}
+
 TEST(PerTensorThresholds, ACacheWrittenWithoutTheOptionIsStaleWithIt) {
   const std::vector<float> w = random_weights();
   RecordingLogger logger;
@@ -262,8 +328,10 @@ TEST(PerTensorThresholds, AnalysisReportsTheChosenRange) {
   calibrator.rewind();
   auto analysis = builder.analyze_calibration(*relu_matmul_network(w), config);
   ASSERT_TRUE(analysis.is_ok()) << analysis.status().to_string();
+  ASSERT_EQ(analysis->tensors.size(), 3u);  // x, r, y
   for (const TensorHistogram& h : analysis->tensors)
     EXPECT_EQ(h.amax, range_of(*report, h.name)) << h.name;
+  EXPECT_LT(range_of(*report, "r"), 2.0f);  // chosen, not MinMax's 50
 }
 
 }  // namespace
