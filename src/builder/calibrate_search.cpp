@@ -321,8 +321,17 @@ Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network
       }
     }
   }
+  // About kSearchSamples samples, fewer batches where a batch of the kept tensors exceeds
+  // kSearchBytes, never fewer than one batch.
   const int64_t batch = std::max<int64_t>(1, calibrator.batch_size());
-  plan->kept.max_batches = static_cast<int>((kSearchSamples + batch - 1) / batch);
+  int64_t bytes_per_batch = 0;
+  for (const std::string& name : plan->kept.names) {
+    const Tensor* t = calibration_graph.find_tensor(name);
+    if (t != nullptr) bytes_per_batch += t->dims().volume() * static_cast<int64_t>(sizeof(float));
+  }
+  const int64_t by_samples = (kSearchSamples + batch - 1) / batch;
+  const int64_t by_bytes = bytes_per_batch > 0 ? kSearchBytes / bytes_per_batch : by_samples;
+  plan->kept.max_batches = static_cast<int>(std::max<int64_t>(1, std::min(by_samples, by_bytes)));
   return plan;
 }
 
@@ -341,11 +350,18 @@ Status search_thresholds(const ThresholdSearchPlan& plan, const Collected& colle
     const size_t k = found->second;
     std::vector<std::pair<LayerEvaluator*, std::string>> consumers;
     for (const ThresholdSearchPlan::Use& use : uses) {
-      auto& eval = evaluators[use.layer];
-      if (!eval) {
-        INT8RT_ASSIGN_OR_RETURN(eval, LayerEvaluator::create(*use.layer, plan.kept, backend));
+      auto [it, added] = evaluators.try_emplace(use.layer);
+      if (added) {
+        auto created = LayerEvaluator::create(*use.layer, plan.kept, backend);
+        if (created.is_ok()) {
+          it->second = std::move(created).value();
+        } else {
+          log_warning(logger, "per-tensor thresholds: layer \"", use.layer->name(),
+                      "\" cannot run alone (", created.status().message(),
+                      "); its inputs keep the calibrator's thresholds");
+        }
       }
-      if (eval) consumers.emplace_back(eval.get(), use.layer->input(use.input)->name());
+      if (it->second) consumers.emplace_back(it->second.get(), use.layer->input(use.input)->name());
     }
     if (consumers.empty()) continue;
     ++searched;
