@@ -1,5 +1,7 @@
 #include "runtime/observe_plan.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -117,8 +119,14 @@ Status ObservePlan::observe(size_t step, std::span<void* const> address, TensorO
     if (point.to_plain) {
       const void* in[] = {data};
       void* out[] = {plain_.get()};
+      // One thread: a copy of one activation is too small to pay for waking the OpenMP team,
+      // and on a loaded machine each parallel region may wait a time slice for a descheduled
+      // thread.
+      const int threads = omp_get_max_threads();
+      omp_set_num_threads(1);
       Status status =
           point.to_plain->execute(KernelIo{in, out, scratch_.get(), point.to_plain_state.get()});
+      omp_set_num_threads(threads);
       if (!status.is_ok()) {
         return status.with_context("tensor observer: reorder of \"" + point.info.name + "\"");
       }
