@@ -71,9 +71,9 @@ class Calibrator {
   // How many batches get_batch will provide, for progress display; -1 when unknown.
   virtual int64_t num_batches() const { return -1; }
 
-  // Called once before the first get_batch with the inputs the batches must fill (names, dtypes
-  // and shapes including the batch axis), so the calibrator can check its data fits. An error
-  // stops the build.
+  // Called once before the first get_batch of each calibration pass with the inputs the batches
+  // must fill (names, dtypes and shapes including the batch axis), so the calibrator can check
+  // its data fits and start from its first batch. An error stops the build.
   virtual Status prepare(std::span<const IoTensor> /*inputs*/) { return Status::ok(); }
 
   // Provides the next batch: sets bindings[i] to host memory holding the data of network input

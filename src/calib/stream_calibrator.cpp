@@ -19,6 +19,7 @@ int64_t StreamCalibrator::num_batches() const {
 }
 
 Status StreamCalibrator::prepare(std::span<const IoTensor> inputs) {
+  next_batch_ = 0;  // every calibration pass feeds the source from its first sample
   if (inputs.size() != 1) {
     return invalid_argument("calibration data \"", source_->name(), "\" feeds one input, but the ",
                             "network has ", inputs.size());

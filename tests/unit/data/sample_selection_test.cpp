@@ -167,6 +167,12 @@ TEST(StreamCalibratorFeed, TakesUserSourcesAndShuffledSubsets) {
   auto end = plain.get_batch(names, std::span<const void*>(&binding, 1));
   ASSERT_TRUE(end.is_ok());
   EXPECT_FALSE(*end);
+  // prepare() starts another pass (Builder::calibrate, then build) from the first batch.
+  ASSERT_TRUE(plain.prepare(inputs).is_ok());
+  auto again = plain.get_batch(names, std::span<const void*>(&binding, 1));
+  ASSERT_TRUE(again.is_ok() && *again);
+  EXPECT_EQ(static_cast<const float*>(binding)[0], 0.0f);
+  EXPECT_EQ(plain.batches_served(), 1);
 
   // Six random samples of the ten, in two batches, the same for the same seed.
   const std::vector<int64_t> order = shuffled_indices(10, 99);
