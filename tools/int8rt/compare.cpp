@@ -181,6 +181,15 @@ std::string scientific(double value) {
   return text;
 }
 
+// A fused layer "a+b+c" as "a (+2 fused)" when its full name would widen the table too much.
+std::string short_layer(const std::string& layer) {
+  constexpr size_t kWide = 48;
+  const size_t plus = layer.find('+');
+  if (layer.size() <= kWide || plus == std::string::npos) return layer;
+  const auto fused = std::count(layer.begin(), layer.end(), '+');
+  return layer.substr(0, plus) + " (+" + std::to_string(fused) + " fused)";
+}
+
 void print_table(const CompareRun& run, size_t rows) {
   const Comparison& c = run.comparison;
   const std::vector<std::string> head = {"tensor", "layer",   "precision", "SQNR dB",
@@ -188,10 +197,9 @@ void print_table(const CompareRun& run, size_t rows) {
   std::vector<std::vector<std::string>> cells;
   for (size_t i = 0; i < rows; ++i) {
     const TensorComparison& t = c.tensors[i];
-    std::string layer = t.layer;
-    if (layer.size() > 48) layer = layer.substr(0, 45) + "...";
-    cells.push_back({t.name, layer, std::string(to_string(t.precision)), fixed(t.sqnr_db, 2),
-                     fixed(t.cosine, 5), scientific(t.max_abs_error), scientific(t.relative_l2)});
+    cells.push_back({t.name, short_layer(t.layer), std::string(to_string(t.precision)),
+                     fixed(t.sqnr_db, 2), fixed(t.cosine, 5), scientific(t.max_abs_error),
+                     scientific(t.relative_l2)});
   }
   std::vector<size_t> width(head.size());
   for (size_t k = 0; k < head.size(); ++k) {
