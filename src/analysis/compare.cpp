@@ -35,6 +35,23 @@ size_t counted_values(const Dims& dims, int64_t batch, int64_t rows, size_t tota
   return total / static_cast<size_t>(batch) * static_cast<size_t>(rows);
 }
 
+struct Sums {
+  double ref2 = 0, int2 = 0, dot = 0, err2 = 0, max_abs = 0;
+};
+
+Sums error_sums(const float* r, const float* q, size_t n) {
+  Sums sums;
+  for (size_t i = 0; i < n; ++i) {
+    const double rv = r[i], qv = q[i], e = qv - rv;
+    sums.ref2 += rv * rv;
+    sums.int2 += qv * qv;
+    sums.dot += rv * qv;
+    sums.err2 += e * e;
+    sums.max_abs = std::max(sums.max_abs, std::abs(e));
+  }
+  return sums;
+}
+
 class Fp32Recorder final : public TensorObserver {
  public:
   void on_tensor(const ObservedTensor& tensor) override {
@@ -80,22 +97,12 @@ class Int8Accumulator final : public TensorObserver {
       if (s.dims.rank() > 0 && s.dims[0] == batch_) s.dims[0] = 1;
     }
     const size_t n = counted_values(tensor.dims, batch_, rows_, tensor.values.size());
-    const float* r = ref->values.data();
-    const float* q = tensor.values.data();
-    double ref2 = 0, int2 = 0, dot = 0, err2 = 0, max_abs = s.max_abs;
-    for (size_t i = 0; i < n; ++i) {
-      const double rv = r[i], qv = q[i], e = qv - rv;
-      ref2 += rv * rv;
-      int2 += qv * qv;
-      dot += rv * qv;
-      err2 += e * e;
-      max_abs = std::max(max_abs, std::abs(e));
-    }
-    s.ref2 += ref2;
-    s.int2 += int2;
-    s.dot += dot;
-    s.err2 += err2;
-    s.max_abs = max_abs;
+    const Sums sums = error_sums(ref->values.data(), tensor.values.data(), n);
+    s.ref2 += sums.ref2;
+    s.int2 += sums.int2;
+    s.dot += sums.dot;
+    s.err2 += sums.err2;
+    s.max_abs = std::max(s.max_abs, sums.max_abs);
     s.count += static_cast<int64_t>(n);
   }
 
