@@ -33,15 +33,18 @@ struct EvaluateOptions {
   // Samples per run, cut to the engine's built batch. The last batch is zero-padded to it and
   // only its samples are counted.
   int64_t batch_size = 32;
-  int64_t max_samples = -1;             // all of the source when < 0
-  ProgressMonitor* progress = nullptr;  // phase "evaluation", one step per batch
+  int64_t max_samples = -1;  // all of the source when < 0
+  // Phase "evaluation", one step per batch; step_complete returning false stops the run with an
+  // error ("evaluation cancelled after K batches").
+  ProgressMonitor* progress = nullptr;
   // Called for every sample in order: its index in the source, its label, the class predicted.
   std::function<void(int64_t sample, int64_t label, int64_t predicted)> on_prediction;
 };
 
 // Runs a classifier engine (one input, first output [N, classes]) over a labelled source and
-// counts the samples whose largest logit is at the label. Errors: the source has no labels, its
-// sample shape is not the engine input's without axis 0, a label outside [0, classes).
+// counts the samples whose largest logit (the first one on ties, as numpy.argmax) is at the label.
+// Errors: the source has no labels, its sample shape is not the engine input's without axis 0, a
+// label outside [0, classes).
 Result<Accuracy> evaluate_top1(const Engine& engine, DataSource& data,
                                const EvaluateOptions& options = {});
 
