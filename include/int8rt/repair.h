@@ -80,8 +80,9 @@ struct RepairOptions {
   // `latency_batch` (after as many warm-up runs); 0 iterations skips timing.
   int64_t latency_batch = 1;
   int latency_iterations = 50;
-  EvaluateFunction evaluate;            // evaluate_top1 when empty
-  ProgressMonitor* progress = nullptr;  // phases "sensitivity" and "repair", one step per build
+  EvaluateFunction evaluate;  // evaluate_top1 when empty
+  // Phases "sensitivity" and "repair": one step per build, items = samples evaluated so far.
+  ProgressMonitor* progress = nullptr;
 };
 
 // One layer of the all-INT8 engine, with what isolating it measured.

@@ -241,7 +241,7 @@ class Search {
           options_.measure == SensitivityMeasure::kAccuracy ? accuracy_gain : error_gain[i];
       if (options_.progress &&
           !options_.progress->step_complete("sensitivity", static_cast<int64_t>(i) + 1,
-                                            static_cast<int64_t>(i) + 1)) {
+                                            (static_cast<int64_t>(i) + 1) * subset_set_->size())) {
         return invalid_argument("repair cancelled during the sensitivity ranking");
       }
     }
@@ -281,7 +281,8 @@ class Search {
         best = {k, accuracy};
         best_engine = std::move(engine);
       }
-      if (options_.progress && !options_.progress->step_complete("repair", k, k)) {
+      if (options_.progress &&
+          !options_.progress->step_complete("repair", k, k * eval_set_->size())) {
         return invalid_argument("repair cancelled during the search");
       }
       if (meets(accuracy)) break;

@@ -324,6 +324,9 @@ int repair_command(const std::vector<std::string>& argv) {
   auto setup = prepare(*args, logger);
   if (!setup.is_ok()) return report_error("repair", setup.status());
   Builder builder(logger);
+  // A bar per phase (calibration, sensitivity, repair), drawn only when stderr is a terminal.
+  TerminalProgress progress;
+  setup->options.progress = &progress;
   auto result =
       repair_precision(builder, *setup->network, *setup->config, *setup->data, setup->options);
   if (!result.is_ok()) return report_error("repair", result.status());
