@@ -285,12 +285,23 @@ void print_text(const RepairOptions& options, const RepairResult& r) {
       std::printf("pruned (the target is met without it): %s\n", layer.c_str());
   }
   std::printf("target:   top-1 >= %.2f%%\n", 100.0 * r.target);
-  std::printf("FP32:     %-24s latency %.3f ms\n", pct(r.fp32_accuracy).c_str(), r.fp32_latency_ms);
-  std::printf("INT8:     %-24s latency %.3f ms (%d INT8 layers)\n", pct(r.int8_accuracy).c_str(),
-              r.int8_latency_ms, r.int8_layers);
-  std::printf("repaired: %-24s latency %.3f ms (%d INT8 layers, %zu kept FP32)\n",
-              pct(r.repaired_accuracy).c_str(), r.repaired_latency_ms, r.repaired_int8_layers,
-              r.chosen.size());
+  const bool timed = options.latency_iterations > 0;
+  auto latency = [&](double ms) {
+    char text[48];
+    std::snprintf(text, sizeof text, "latency %.3f ms", ms);
+    return timed ? std::string(text) : std::string("latency not timed");
+  };
+  std::printf("FP32:     %-24s %s\n", pct(r.fp32_accuracy).c_str(),
+              latency(r.fp32_latency_ms).c_str());
+  std::printf("INT8:     %-24s %s (%d INT8 layers)\n", pct(r.int8_accuracy).c_str(),
+              latency(r.int8_latency_ms).c_str(), r.int8_layers);
+  std::printf("repaired: %-24s %s (%d INT8 layers, %zu kept FP32)\n",
+              pct(r.repaired_accuracy).c_str(), latency(r.repaired_latency_ms).c_str(),
+              r.repaired_int8_layers, r.chosen.size());
+  if (timed) {
+    std::printf("          (median of %d runs at batch %lld)\n", options.latency_iterations,
+                static_cast<long long>(options.latency_batch));
+  }
   if (r.chosen.empty()) {
     std::printf("layers kept in FP32: none%s\n",
                 r.target_met ? " (the INT8 engine meets the target)" : "");
