@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "analysis/repair_measure.h"
 #include "int8rt/repair.h"
 
 namespace int8rt {
@@ -350,6 +351,33 @@ TEST_F(RepairTest, LayersTheTargetIsMetWithoutArePruned) {
   ASSERT_TRUE(unpruned.is_ok()) << unpruned.status().to_string();
   EXPECT_EQ(unpruned->chosen.size(), unpruned->steps.size()) << describe(*unpruned);
   EXPECT_TRUE(unpruned->pruned.empty());
+}
+
+TEST(RepairMeasure, RelativeL2ByHand) {
+  // e = (0, 1, -2), ref = (1, 1, 2): sqrt((0 + 1 + 4) / (1 + 1 + 4)).
+  EXPECT_DOUBLE_EQ(analysis::relative_l2({1, 2, 0}, {1, 1, 2}), std::sqrt(5.0 / 6.0));
+  EXPECT_EQ(analysis::relative_l2({0, 0}, {0, 0}), 0.0);
+  EXPECT_EQ(analysis::relative_l2({3, 4}, {3, 4}), 0.0);
+  EXPECT_TRUE(std::isinf(analysis::relative_l2({1, 0}, {0, 0})));
+}
+
+TEST(RepairMeasure, LoadSamplesCopiesTheFirstNWithLabels) {
+  Dataset d;
+  d.sample_dims = Dims{2};
+  d.data = {0, 1, 2, 3, 4, 5};
+  d.labels = {7, 8, 9};
+  d.name = "three";
+  DatasetSource source(d);
+  auto two = analysis::load_samples(source, 2);
+  ASSERT_TRUE(two.is_ok()) << two.status().to_string();
+  EXPECT_EQ((*two)->dataset().data, (std::vector<float>{0, 1, 2, 3}));
+  EXPECT_EQ((*two)->dataset().labels, (std::vector<int64_t>{7, 8}));
+  auto all = analysis::load_samples(source, -1);
+  ASSERT_TRUE(all.is_ok());
+  EXPECT_EQ((*all)->size(), 3);
+  auto more = analysis::load_samples(source, 10);
+  ASSERT_TRUE(more.is_ok());
+  EXPECT_EQ((*more)->size(), 3);
 }
 
 TEST_F(RepairTest, ErrorsNameWhatIsWrong) {
