@@ -239,6 +239,27 @@ TEST_F(CliCalibrate, ChangedDataMakesTheCacheStale) {
   EXPECT_NE(result.out.find("\"cache_reused\": false"), std::string::npos) << result.out;
 }
 
+// --per-tensor-thresholds keeps the calibrator's TensorRT header, but a cache written without it
+// is stale with it (and the other way round); with it, the second run reuses its own cache.
+TEST_F(CliCalibrate, PerTensorThresholdsHaveTheirOwnCache) {
+  const std::string cache = dir_.file("lenet.cache");
+  run_ok(args(cache, "entropy2"));
+  std::vector<std::string> argv = args(cache, "entropy2");
+  argv.insert(argv.end(), {"--per-tensor-thresholds", "--json"});
+  CliResult searched = run_ok(argv);
+  EXPECT_NE(searched.err.find("stale"), std::string::npos) << searched.err;
+  EXPECT_NE(searched.err.find("thresholds"), std::string::npos) << searched.err;
+  EXPECT_NE(searched.out.find("\"cache_reused\": false"), std::string::npos) << searched.out;
+  EXPECT_EQ(slurp(cache).rfind("TRT-8601-EntropyCalibration2\n", 0), 0u) << slurp(cache);
+
+  CliResult again = run_ok(argv);
+  EXPECT_NE(again.out.find("\"cache_reused\": true"), std::string::npos) << again.out;
+
+  argv.erase(argv.end() - 2);  // without --per-tensor-thresholds: stale again
+  CliResult plain = run_ok(argv);
+  EXPECT_NE(plain.out.find("\"cache_reused\": false"), std::string::npos) << plain.out;
+}
+
 TEST_F(CliCalibrate, SameNetworkAndDataGiveByteIdenticalCaches) {
   TempDir other;
   for (const std::string calibrator : {"entropy2", "mse"}) {

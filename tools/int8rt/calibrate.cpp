@@ -42,7 +42,8 @@ std::vector<Flag> calibrate_flags() {
 constexpr char kUsage[] =
     "usage: int8rt calibrate --onnx MODEL.onnx --data SPEC --cache FILE [--calibrator NAME]\n"
     "                        [--percentile P] [--quantile Q --regression-cutoff R] [--batch B]\n"
-    "                        [--max-batches K] [--shapes NAME:DIMS,...] [--ranges-out FILE]\n"
+    "                        [--max-batches K] [--per-tensor-thresholds] [--shapes NAME:DIMS,...]\n"
+    "                        [--ranges-out FILE]\n"
     "                        [--json] [--backend cpu|reference] [--verbose]\n"
     "\n"
     "Finds the INT8 dynamic range (amax; scale = amax/127) of every activation of the model: from\n"
@@ -99,6 +100,7 @@ Result<Outcome> calibrate(const Args& args, Logger& logger) {
   StreamCalibrator calibrator(std::move(source), options);
   TerminalProgress progress;
   config->set_int8_calibrator(&calibrator);
+  apply_threshold_search(args, *config);
   config->set_progress_monitor(&progress);
   Outcome outcome;
   INT8RT_ASSIGN_OR_RETURN(outcome.report, builder.calibrate(*network, *config));

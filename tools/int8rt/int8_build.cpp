@@ -30,7 +30,14 @@ std::vector<Flag> calibrator_flags() {
       {"regression-cutoff", "R",
        "legacy calibrator: the fraction of the quantile kept (default 1)"},
       {"max-batches", "K", "calibrate on at most K batches (default: every full batch)"},
+      {"per-tensor-thresholds", "",
+       "per tensor, the threshold (of every algorithm's and entropy's x0.6..1.6)\n"
+       "that keeps its consuming INT8 layer closest to FP32"},
   };
+}
+
+void apply_threshold_search(const Args& args, BuilderConfig& config) {
+  if (args.has("per-tensor-thresholds")) config.set_threshold_search(ThresholdSearch::kPerTensor);
 }
 
 std::vector<Flag> int8_flags(const std::string& data_flag) {
@@ -48,7 +55,6 @@ std::vector<Flag> int8_flags(const std::string& data_flag) {
       {"layer-precisions", "FILE", "per-layer precision requests (\"layer: int8|fp32\" per line)"},
       {"obey-precision-constraints", "",
        "fail the build when a layer's precision request can't be met"},
-      {"per-tensor-thresholds", "", "choose each INT8 input's threshold at its consuming layer"},
   };
   for (Flag& flag : calibrator_flags())
     flags.push_back(std::move(flag));
@@ -179,7 +185,7 @@ Status configure_int8(const Args& args, const std::string& data_flag, int64_t ba
     setup.calibrator = std::make_unique<StreamCalibrator>(std::move(source), options);
     setup.progress = std::make_unique<TerminalProgress>();
     config.set_int8_calibrator(setup.calibrator.get());
-    if (args.has("per-tensor-thresholds")) config.set_threshold_search(ThresholdSearch::kPerTensor);
+    apply_threshold_search(args, config);
     config.set_progress_monitor(setup.progress.get());
   }
   return Status::ok();

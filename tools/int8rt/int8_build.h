@@ -18,8 +18,11 @@ namespace int8rt::cli {
 inline constexpr int64_t kDefaultBatch = 32;
 
 // The calibrator's algorithm and parameters: --calibrator, --percentile, --quantile,
-// --regression-cutoff, --max-batches. Calibrate, build, run and eval share them.
+// --regression-cutoff, --max-batches, --per-tensor-thresholds. Every command that calibrates
+// shares them.
 std::vector<Flag> calibrator_flags();
+// --per-tensor-thresholds into the config (BuilderConfig::set_threshold_search).
+void apply_threshold_search(const Args& args, BuilderConfig& config);
 // --int8, --data (named `data_flag`: eval's own --data is its labelled set), --cache, --ranges,
 // --layer-precisions, --obey-precision-constraints, then calibrator_flags().
 std::vector<Flag> int8_flags(const std::string& data_flag);

@@ -195,6 +195,7 @@ Result<Gathered> gather(const Args& args, Logger& logger) {
     config->set_backend(backend);
     INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
     bind_batch(*network, g.batch, *config);
+    apply_threshold_search(args, *config);
     config->set_progress_monitor(&progress);
     return config;
   };
