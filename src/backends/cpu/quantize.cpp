@@ -5,9 +5,15 @@
 // Quantize: q = clamp(rne(x / s_out), -127, 127) (quant::quantize; a division, which a oneDNN
 // reorder with a scale would replace by a multiplication by 1 / s_out, so it is a loop here).
 // Dequantize: x = q · s_in, a oneDNN reorder with output scale s_in (one multiplication).
+// The loops (quantize_loops.h) are vectorized for the widest ISA oneDNN may use and split over
+// the OpenMP team in chunks of kChunk values; both formats are the same, so element i of the
+// input buffer is element i of the output buffer, whatever the layout.
+#include <algorithm>
+
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/int8_common.h"
 #include "backends/cpu/onednn_common.h"
+#include "backends/cpu/quantize_loops.h"
 
 namespace int8rt::cpu {
 
@@ -22,29 +28,37 @@ memory::desc with_type(const memory::desc& desc, memory::data_type type) {
   return memory::desc(data);
 }
 
+// Values per OpenMP chunk: 16 KiB of int8 (64 KiB of float32), so a tensor below that runs on
+// the calling thread alone.
+constexpr int64_t kChunk = 16384;
+
 // Every element of a dense buffer (block padding included: padded zeros quantize to zeros).
+
 class QuantizeKernel final : public Kernel {
  public:
   QuantizeKernel(memory::desc src, memory::desc dst, float scale)
-      : src_(std::move(src)), dst_(std::move(dst)), scale_(scale) {}
+      : src_(std::move(src)), dst_(std::move(dst)), scale_(scale), isa_(best_quantize_isa()) {}
 
-  std::string name() const override { return "cpu.quantize"; }
+  std::string name() const override { return "cpu.quantize(" + std::string(to_string(isa_)) + ")"; }
   Layout input_layout(int) const override { return to_layout(src_); }
   Layout output_layout(int) const override { return to_layout(dst_); }
   Status execute(const KernelIo& io) const override {
     const auto* x = static_cast<const float*>(io.inputs[0]);
     auto* q = static_cast<int8_t*>(io.outputs[0]);
     const auto count = static_cast<int64_t>(dst_.get_size());
-    const float scale = scale_;
-#pragma omp parallel for
-    for (int64_t i = 0; i < count; ++i)
-      q[i] = quant::quantize(x[i], scale);
+    const int64_t chunks = (count + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t begin = c * kChunk;
+      quantize_values(isa_, x + begin, q + begin, std::min(kChunk, count - begin), scale_);
+    }
     return Status::ok();
   }
 
  private:
   memory::desc src_, dst_;
   float scale_;
+  QuantizeIsa isa_;
 };
 
 }  // namespace
