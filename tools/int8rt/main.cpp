@@ -28,7 +28,8 @@ constexpr char kUsage[] =
     "  repair      layers to keep in FP32 so INT8 meets an accuracy target\n"
     "\n"
     "`int8rt <command> --help` lists the command's flags; `int8rt --version` the version.\n"
-    "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error.\n";
+    "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error\n"
+    "(3: repair ran but could not meet its accuracy target).\n";
 
 }  // namespace
 
