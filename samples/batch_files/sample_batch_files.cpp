@@ -19,9 +19,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sample_common.h"
 #include "int8rt/int8rt.h"
 
 namespace {
+
+using int8rt::samples::fail;
+using int8rt::samples::parse_flags;
+using int8rt::samples::ParseResult;
+using int8rt::samples::percent;
+using int8rt::samples::report_result;
+using int8rt::samples::report_start;
+
+constexpr std::string_view kProgram = "sample_batch_files";
 
 struct Options {
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
@@ -59,58 +69,6 @@ void print_usage(std::FILE* out) {
       "  --limit N       score the first N t10k images (default 1000)\n"
       "  -v, --verbose   log what the builder decides\n"
       "  -h, --help      show this help\n");
-}
-
-bool parse_count(const char* text, int64_t& out) {
-  char* end = nullptr;
-  const long long value = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || value <= 0) return false;
-  out = value;
-  return true;
-}
-
-// 0: run; 1: bad flags; -1: --help was printed.
-int parse_options(int argc, char** argv, Options& options) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      print_usage(stdout);
-      return -1;
-    }
-    if (flag == "-v" || flag == "--verbose") {
-      options.verbose = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "sample_batch_files: %s needs a value (or is unknown); see --help\n",
-                   argv[i]);
-      return 1;
-    }
-    const char* value = argv[++i];
-    int64_t* count = nullptr;
-    if (flag == "--data") {
-      options.data_dir = value;
-    } else if (flag == "--model") {
-      options.model = value;
-    } else if (flag == "--out") {
-      options.prefix = value;
-    } else if (flag == "--batch") {
-      count = &options.batch;
-    } else if (flag == "--batches") {
-      count = &options.batches;
-    } else if (flag == "--limit") {
-      count = &options.limit;
-    } else {
-      std::fprintf(stderr, "sample_batch_files: unknown flag %s; see --help\n", argv[i - 1]);
-      return 1;
-    }
-    if (count != nullptr && !parse_count(value, *count)) {
-      std::fprintf(stderr, "sample_batch_files: %s expects a positive integer, got \"%s\"\n",
-                   argv[i - 1], value);
-      return 1;
-    }
-  }
-  return 0;
 }
 
 // The header of one batch file, read by hand to show the format: four int32 N, C, H, W in host
@@ -174,22 +132,21 @@ int8rt::Result<int64_t> count_correct(const int8rt::Engine& engine, int8rt::Data
   return correct;
 }
 
-double percent(int64_t part, int64_t whole) {
-  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
-
-int fail(const int8rt::Status& status) {
-  std::fprintf(stderr, "sample_batch_files: %s\n", status.to_string().c_str());
-  std::printf("&&&& FAILED int8rt.sample_batch_files\n");
-  return status.is_user_error() ? 1 : 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
-  if (int parsed = parse_options(argc, argv, options); parsed != 0) return parsed < 0 ? 0 : 1;
-  std::printf("&&&& RUNNING int8rt.sample_batch_files\n");
+  const ParseResult parsed = parse_flags(kProgram, argc, argv,
+                                         {{{"--data"}, &options.data_dir},
+                                          {{"--model"}, &options.model},
+                                          {{"--out"}, &options.prefix},
+                                          {{"--batch"}, &options.batch},
+                                          {{"--batches"}, &options.batches},
+                                          {{"--limit"}, &options.limit},
+                                          {{"-v", "--verbose"}, &options.verbose}},
+                                         print_usage);
+  if (parsed != ParseResult::kRun) return parsed == ParseResult::kHelp ? 0 : 1;
+  report_start(kProgram);
   int8rt::StderrLogger logger(options.verbose ? int8rt::Logger::Severity::kInfo
                                               : int8rt::Logger::Severity::kWarning);
   const std::string& dir = options.data_dir;
@@ -197,7 +154,7 @@ int main(int argc, char** argv) {
   // 1. Training images, shuffled, written as batch files.
   auto train = int8rt::open_data_source("idx:" + dir + "/train-images-idx3-ubyte.gz," + dir +
                                         "/train-labels-idx1-ubyte.gz");
-  if (!train.is_ok()) return fail(train.status());
+  if (!train.is_ok()) return fail(kProgram, train.status());
   auto selected = int8rt::select_samples(
       std::move(train).value(),
       {.shuffle_seed = kShuffleSeed, .limit = options.batch * options.batches});
@@ -205,43 +162,45 @@ int main(int argc, char** argv) {
   std::error_code error;
   if (!folder.empty()) std::filesystem::create_directories(folder, error);
   if (error) {
-    return fail(int8rt::io_error("cannot create \"", folder.string(), "\": ", error.message()));
+    return fail(kProgram,
+                int8rt::io_error("cannot create \"", folder.string(), "\": ", error.message()));
   }
   auto written = int8rt::write_batch_files(*selected, options.prefix, options.batch);
-  if (!written.is_ok()) return fail(written.status());
+  if (!written.is_ok()) return fail(kProgram, written.status());
   std::printf(
       "Wrote %lld batch files %s0 .. %s%lld: %lld shuffled training images, %lld per file\n",
       static_cast<long long>(*written), options.prefix.c_str(), options.prefix.c_str(),
       static_cast<long long>(*written - 1), static_cast<long long>(*written * options.batch),
       static_cast<long long>(options.batch));
   if (auto status = describe_batch_file(options.prefix + "0"); !status.is_ok()) {
-    return fail(status);
+    return fail(kProgram, status);
   }
 
   // 2. Read back through the `batches:` data source: the same images and labels, bit for bit.
   auto batches = int8rt::open_data_source("batches:" + options.prefix);
-  if (!batches.is_ok()) return fail(batches.status());
+  if (!batches.is_ok()) return fail(kProgram, batches.status());
   auto same = same_samples(**batches, *selected, selected->size());
-  if (!same.is_ok()) return fail(same.status());
+  if (!same.is_ok()) return fail(kProgram, same.status());
   std::printf(
       "Read back %lld samples of %s%s: %s the images written\n",
       static_cast<long long>((*batches)->size()), (*batches)->sample_dims().to_string().c_str(),
       (*batches)->has_labels() ? " with labels" : "", *same ? "identical to" : "DIFFERENT from");
-  if (!*same) return fail(int8rt::internal_error("the batch files do not hold what was written"));
+  if (!*same)
+    return fail(kProgram, int8rt::internal_error("the batch files do not hold what was written"));
 
   // 3. Calibration on the batch files; FP32 and INT8 engines for batches of the same size.
   int8rt::Builder builder(logger);
   auto network = builder.create_network();
   if (auto status = int8rt::OnnxParser(*network, logger).parse_from_file(options.model);
       !status.is_ok()) {
-    return fail(status);
+    return fail(kProgram, status);
   }
   int8rt::Dims shape = network->input(0)->dims();
   shape[0] = options.batch;
   auto fp32_config = builder.create_config();
   fp32_config->set_input_shape(network->input(0)->name(), shape);
   auto fp32 = builder.build(*network, *fp32_config);
-  if (!fp32.is_ok()) return fail(fp32.status());
+  if (!fp32.is_ok()) return fail(kProgram, fp32.status());
 
   int8rt::StreamCalibrator calibrator(
       std::move(batches).value(),
@@ -251,7 +210,7 @@ int main(int argc, char** argv) {
   int8_config->set_flag(int8rt::BuilderFlag::kInt8);
   int8_config->set_int8_calibrator(&calibrator);
   auto int8 = builder.build(*network, *int8_config);
-  if (!int8.is_ok()) return fail(int8.status());
+  if (!int8.is_ok()) return fail(kProgram, int8.status());
   int int8_layers = 0;
   const auto layers = (*int8)->layers();
   for (const int8rt::LayerInfo& layer : layers) {
@@ -265,21 +224,21 @@ int main(int argc, char** argv) {
   // 4. Scores on the first t10k images.
   auto test_set = int8rt::open_data_source("idx:" + dir + "/t10k-images-idx3-ubyte.gz," + dir +
                                            "/t10k-labels-idx1-ubyte.gz");
-  if (!test_set.is_ok()) return fail(test_set.status());
+  if (!test_set.is_ok()) return fail(kProgram, test_set.status());
   const int64_t limit = std::min(options.limit, (*test_set)->size());
   auto fp32_correct = count_correct(**fp32, **test_set, limit);
-  if (!fp32_correct.is_ok()) return fail(fp32_correct.status());
+  if (!fp32_correct.is_ok()) return fail(kProgram, fp32_correct.status());
   auto int8_correct = count_correct(**int8, **test_set, limit);
-  if (!int8_correct.is_ok()) return fail(int8_correct.status());
+  if (!int8_correct.is_ok()) return fail(kProgram, int8_correct.status());
   std::printf("FP32 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*fp32_correct, limit),
               static_cast<long long>(*fp32_correct), static_cast<long long>(limit));
   std::printf("INT8 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*int8_correct, limit),
               static_cast<long long>(*int8_correct), static_cast<long long>(limit));
   if (percent(*fp32_correct, limit) - percent(*int8_correct, limit) > kTolerancePoints) {
     std::printf("INT8 top-1 is more than %.2f points below FP32\n", kTolerancePoints);
-    std::printf("&&&& FAILED int8rt.sample_batch_files\n");
+    report_result(kProgram, false);
     return 1;
   }
-  std::printf("&&&& PASSED int8rt.sample_batch_files\n");
+  report_result(kProgram, true);
   return 0;
 }

@@ -17,9 +17,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sample_common.h"
 #include "int8rt/int8rt.h"
 
 namespace {
+
+using int8rt::samples::fail;
+using int8rt::samples::parse_flags;
+using int8rt::samples::ParseResult;
+using int8rt::samples::percent;
+using int8rt::samples::report_result;
+using int8rt::samples::report_start;
+
+constexpr std::string_view kProgram = "sample_int8_api";
 
 struct Options {
   std::string model = "models/resnet_fmnist.onnx";
@@ -57,54 +67,6 @@ void print_usage(std::FILE* out) {
       "  --batch N             batch size of the engines (default 32)\n"
       "  -v, --verbose         log what the builder decides\n"
       "  -h, --help            show this help\n");
-}
-
-bool parse_count(const char* text, int64_t& out) {
-  char* end = nullptr;
-  const long long value = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || value <= 0) return false;
-  out = value;
-  return true;
-}
-
-// 0: run; 1: bad flags; -1: --help was printed.
-int parse_options(int argc, char** argv, Options& options) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      print_usage(stdout);
-      return -1;
-    }
-    if (flag == "-v" || flag == "--verbose") {
-      options.verbose = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "sample_int8_api: %s needs a value (or is unknown); see --help\n",
-                   argv[i]);
-      return 1;
-    }
-    const char* value = argv[++i];
-    if (flag == "--model") {
-      options.model = value;
-    } else if (flag == "--data") {
-      options.data_dir = value;
-    } else if (flag == "--ranges") {
-      options.ranges = value;
-    } else if (flag == "--write-tensors") {
-      options.write_tensors = value;
-    } else if (flag == "--limit" || flag == "--batch") {
-      if (!parse_count(value, flag == "--limit" ? options.limit : options.batch)) {
-        std::fprintf(stderr, "sample_int8_api: %s expects a positive integer, got \"%s\"\n",
-                     argv[i - 1], value);
-        return 1;
-      }
-    } else {
-      std::fprintf(stderr, "sample_int8_api: unknown flag %s; see --help\n", argv[i - 1]);
-      return 1;
-    }
-  }
-  return 0;
 }
 
 // The tensors an INT8 build may need a range for, in network order: the inputs, then every
@@ -183,58 +145,43 @@ int8rt::Result<int64_t> count_correct(const int8rt::Engine& engine, const int8rt
   return correct;
 }
 
-double percent(int64_t part, int64_t whole) {
-  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
-
-// Writes the builder's messages to stdout, in order with the sample's own lines (TensorRT's
-// sample logger does the same).
-class StdoutLogger final : public int8rt::Logger {
- public:
-  explicit StdoutLogger(Severity min_severity) : min_(min_severity) {}
-  void log(Severity severity, std::string_view message) noexcept override {
-    if (severity > min_) return;
-    const char* tag = severity <= Severity::kError     ? "E"
-                      : severity == Severity::kWarning ? "W"
-                                                       : "I";
-    std::printf("[%s] %.*s\n", tag, static_cast<int>(message.size()), message.data());
-  }
-
- private:
-  Severity min_;
-};
-
-int fail(const int8rt::Status& status) {
-  std::fprintf(stderr, "sample_int8_api: %s\n", status.to_string().c_str());
-  std::printf("&&&& FAILED int8rt.sample_int8_api\n");
-  return status.is_user_error() ? 1 : 2;
-}
+;
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
-  if (int parsed = parse_options(argc, argv, options); parsed != 0) return parsed < 0 ? 0 : 1;
-  StdoutLogger logger(options.verbose ? int8rt::Logger::Severity::kInfo
-                                      : int8rt::Logger::Severity::kWarning);
+  const ParseResult parsed = parse_flags(kProgram, argc, argv,
+                                         {{{"--model"}, &options.model},
+                                          {{"--data"}, &options.data_dir},
+                                          {{"--ranges"}, &options.ranges},
+                                          {{"--write-tensors"}, &options.write_tensors},
+                                          {{"--limit"}, &options.limit},
+                                          {{"--batch"}, &options.batch},
+                                          {{"-v", "--verbose"}, &options.verbose}},
+                                         print_usage);
+  if (parsed != ParseResult::kRun) return parsed == ParseResult::kHelp ? 0 : 1;
+  int8rt::samples::StdoutLogger logger(options.verbose ? int8rt::Logger::Severity::kInfo
+                                                       : int8rt::Logger::Severity::kWarning);
   int8rt::Builder builder(logger);
   auto network = builder.create_network();
   if (auto status = int8rt::OnnxParser(*network, logger).parse_from_file(options.model);
       !status.is_ok()) {
-    return fail(status);
+    return fail(kProgram, status);
   }
   if (!options.write_tensors.empty()) {
-    if (auto status = write_tensor_names(*network, options); !status.is_ok()) return fail(status);
+    if (auto status = write_tensor_names(*network, options); !status.is_ok())
+      return fail(kProgram, status);
     return 0;
   }
-  std::printf("&&&& RUNNING int8rt.sample_int8_api\n");
+  report_start(kProgram);
 
   // Per-tensor dynamic ranges, set through the API. A name the network lacks is an error;
   // tensors the file leaves out are listed.
   auto ranges = int8rt::read_ranges_file(options.ranges);
-  if (!ranges.is_ok()) return fail(ranges.status());
+  if (!ranges.is_ok()) return fail(kProgram, ranges.status());
   if (auto status = int8rt::set_dynamic_ranges(*network, *ranges); !status.is_ok()) {
-    return fail(status.with_context(options.ranges));
+    return fail(kProgram, status.with_context(options.ranges));
   }
   const auto tensors = activation_tensors(*network);
   std::vector<std::string> missing;
@@ -258,12 +205,12 @@ int main(int argc, char** argv) {
   auto fp32_config = builder.create_config();
   fp32_config->set_input_shape(network->input(0)->name(), shape);
   auto fp32 = builder.build(*network, *fp32_config);
-  if (!fp32.is_ok()) return fail(fp32.status());
+  if (!fp32.is_ok()) return fail(kProgram, fp32.status());
   auto int8_config = builder.create_config();
   int8_config->set_input_shape(network->input(0)->name(), shape);
   int8_config->set_flag(int8rt::BuilderFlag::kInt8);
   auto int8 = builder.build(*network, *int8_config);
-  if (!int8.is_ok()) return fail(int8.status());
+  if (!int8.is_ok()) return fail(kProgram, int8.status());
 
   int int8_layers = 0;
   const auto layers = (*int8)->layers();
@@ -278,12 +225,12 @@ int main(int argc, char** argv) {
   const std::string& dir = options.data_dir;
   auto test_set =
       int8rt::load_idx(dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz");
-  if (!test_set.is_ok()) return fail(test_set.status());
+  if (!test_set.is_ok()) return fail(kProgram, test_set.status());
   const int64_t limit = std::min(options.limit, test_set->size());
   auto fp32_correct = count_correct(**fp32, *test_set, limit);
-  if (!fp32_correct.is_ok()) return fail(fp32_correct.status());
+  if (!fp32_correct.is_ok()) return fail(kProgram, fp32_correct.status());
   auto int8_correct = count_correct(**int8, *test_set, limit);
-  if (!int8_correct.is_ok()) return fail(int8_correct.status());
+  if (!int8_correct.is_ok()) return fail(kProgram, int8_correct.status());
   std::printf("FP32 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*fp32_correct, limit),
               static_cast<long long>(*fp32_correct), static_cast<long long>(limit));
   std::printf("INT8 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*int8_correct, limit),
@@ -292,9 +239,9 @@ int main(int argc, char** argv) {
   const double drop = percent(*fp32_correct, limit) - percent(*int8_correct, limit);
   if (drop > kTolerancePoints) {
     std::printf("INT8 top-1 is %.2f points below FP32 (tolerance %.2f)\n", drop, kTolerancePoints);
-    std::printf("&&&& FAILED int8rt.sample_int8_api\n");
+    report_result(kProgram, false);
     return 1;
   }
-  std::printf("&&&& PASSED int8rt.sample_int8_api\n");
+  report_result(kProgram, true);
   return 0;
 }

