@@ -7,10 +7,8 @@
 //                      [--limit N] [--verbose] [--help]
 //
 // Run from the repository root the defaults find everything (README.md).
-#include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -24,12 +22,7 @@
 
 namespace {
 
-using int8rt::samples::fail;
-using int8rt::samples::parse_flags;
-using int8rt::samples::ParseResult;
-using int8rt::samples::percent;
-using int8rt::samples::report_result;
-using int8rt::samples::report_start;
+using namespace int8rt::samples;  // parse_flags, fail, report_result, ...
 
 constexpr std::string_view kProgram = "sample_batch_files";
 
@@ -106,30 +99,6 @@ int8rt::Result<bool> same_samples(int8rt::DataSource& a, int8rt::DataSource& b, 
     if (a.label(i) != b.label(i)) return false;
   }
   return true;
-}
-
-// Top-1 of `engine` over the first `limit` samples of `data` (the last batch smaller).
-int8rt::Result<int64_t> count_correct(const int8rt::Engine& engine, int8rt::DataSource& data,
-                                      int64_t limit) {
-  const int64_t batch_size = engine.input(0).dims[0];
-  const int64_t classes = engine.output(0).dims[1];
-  auto context = engine.create_execution_context();
-  std::vector<float> logits(static_cast<size_t>(batch_size * classes));
-  int8rt::BatchStream stream(data, batch_size, limit);
-  int8rt::Batch batch;
-  int64_t correct = 0;
-  while (true) {
-    INT8RT_ASSIGN_OR_RETURN(bool more, stream.next(batch));
-    if (!more) break;
-    const void* inputs[] = {batch.data.data()};
-    void* outputs[] = {logits.data()};
-    INT8RT_RETURN_IF_ERROR(context->execute(inputs, outputs, batch.count));
-    for (int64_t i = 0; i < batch.count; ++i) {
-      const float* row = logits.data() + i * classes;
-      correct += std::max_element(row, row + classes) - row == batch.labels[static_cast<size_t>(i)];
-    }
-  }
-  return correct;
 }
 
 }  // namespace
@@ -225,17 +194,10 @@ int main(int argc, char** argv) {
   auto test_set = int8rt::open_data_source("idx:" + dir + "/t10k-images-idx3-ubyte.gz," + dir +
                                            "/t10k-labels-idx1-ubyte.gz");
   if (!test_set.is_ok()) return fail(kProgram, test_set.status());
-  const int64_t limit = std::min(options.limit, (*test_set)->size());
-  auto fp32_correct = count_correct(**fp32, **test_set, limit);
-  if (!fp32_correct.is_ok()) return fail(kProgram, fp32_correct.status());
-  auto int8_correct = count_correct(**int8, **test_set, limit);
-  if (!int8_correct.is_ok()) return fail(kProgram, int8_correct.status());
-  std::printf("FP32 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*fp32_correct, limit),
-              static_cast<long long>(*fp32_correct), static_cast<long long>(limit));
-  std::printf("INT8 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*int8_correct, limit),
-              static_cast<long long>(*int8_correct), static_cast<long long>(limit));
-  if (percent(*fp32_correct, limit) - percent(*int8_correct, limit) > kTolerancePoints) {
-    std::printf("INT8 top-1 is more than %.2f points below FP32\n", kTolerancePoints);
+  auto passed =
+      int8rt::samples::compare_top1(**fp32, **int8, **test_set, options.limit, kTolerancePoints);
+  if (!passed.is_ok()) return fail(kProgram, passed.status());
+  if (!*passed) {
     report_result(kProgram, false);
     return 1;
   }

@@ -8,8 +8,12 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 
+#include "int8rt/analysis.h"
+#include "int8rt/data.h"
+#include "int8rt/engine.h"
 #include "int8rt/logger.h"
 #include "int8rt/status.h"
 
@@ -93,6 +97,28 @@ inline int fail(std::string_view program, const Status& status) {
                status.to_string().c_str());
   report_result(program, false);
   return status.is_user_error() ? 1 : 2;
+}
+
+// Scores the FP32 and the INT8 engine on the first `limit` samples of a labelled source and
+// prints "FP32 top-1 accuracy: ..." and "INT8 top-1 accuracy: ...". True when INT8 is at most
+// `tolerance_points` below FP32 (else a line says by how much).
+inline Result<bool> compare_top1(const Engine& fp32, const Engine& int8, DataSource& data,
+                                 int64_t limit, double tolerance_points) {
+  EvaluateOptions options;
+  options.batch_size = fp32.input(0).dims[0];
+  options.max_samples = limit;
+  INT8RT_ASSIGN_OR_RETURN(Accuracy fp32_top1, evaluate_top1(fp32, data, options));
+  INT8RT_ASSIGN_OR_RETURN(Accuracy int8_top1, evaluate_top1(int8, data, options));
+  for (const auto& [name, top1] : {std::pair{"FP32", fp32_top1}, std::pair{"INT8", int8_top1}}) {
+    std::printf("%s top-1 accuracy: %.2f%% (%lld/%lld)\n", name, 100.0 * top1.value(),
+                static_cast<long long>(top1.correct), static_cast<long long>(top1.total));
+  }
+  const double drop = 100.0 * (fp32_top1.value() - int8_top1.value());
+  if (drop > tolerance_points) {
+    std::printf("INT8 top-1 is %.2f points below FP32 (tolerance %.2f)\n", drop, tolerance_points);
+    return false;
+  }
+  return true;
 }
 
 // Writes the builder's messages to stdout, in order with the sample's own lines (TensorRT's

@@ -6,9 +6,7 @@
 //   sample_int8_api --write-tensors FILE     (the network's tensor names, for the user to fill in)
 //
 // Run from the repository root the defaults find everything (README.md).
-#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -22,12 +20,7 @@
 
 namespace {
 
-using int8rt::samples::fail;
-using int8rt::samples::parse_flags;
-using int8rt::samples::ParseResult;
-using int8rt::samples::percent;
-using int8rt::samples::report_result;
-using int8rt::samples::report_start;
+using namespace int8rt::samples;  // parse_flags, fail, report_result, ...
 
 constexpr std::string_view kProgram = "sample_int8_api";
 
@@ -122,31 +115,6 @@ int request_layer_precisions(int8rt::Network& network) {
   return requested;
 }
 
-// Top-1 of `engine` over the first `limit` samples of `data` (the last batch smaller).
-int8rt::Result<int64_t> count_correct(const int8rt::Engine& engine, const int8rt::Dataset& data,
-                                      int64_t limit) {
-  const int64_t batch_size = engine.input(0).dims[0];
-  const int64_t classes = engine.output(0).dims[1];
-  const int64_t volume = data.sample_volume();
-  auto context = engine.create_execution_context();
-  std::vector<float> logits(static_cast<size_t>(batch_size * classes));
-  int64_t correct = 0;
-  for (int64_t first = 0; first < limit; first += batch_size) {
-    const int64_t count = std::min(batch_size, limit - first);
-    const void* inputs[] = {data.data.data() + first * volume};
-    void* outputs[] = {logits.data()};
-    INT8RT_RETURN_IF_ERROR(context->execute(inputs, outputs, count));
-    for (int64_t i = 0; i < count; ++i) {
-      const float* row = logits.data() + i * classes;
-      correct +=
-          std::max_element(row, row + classes) - row == data.labels[static_cast<size_t>(first + i)];
-    }
-  }
-  return correct;
-}
-
-;
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,19 +194,11 @@ int main(int argc, char** argv) {
   auto test_set =
       int8rt::load_idx(dir + "/t10k-images-idx3-ubyte.gz", dir + "/t10k-labels-idx1-ubyte.gz");
   if (!test_set.is_ok()) return fail(kProgram, test_set.status());
-  const int64_t limit = std::min(options.limit, test_set->size());
-  auto fp32_correct = count_correct(**fp32, *test_set, limit);
-  if (!fp32_correct.is_ok()) return fail(kProgram, fp32_correct.status());
-  auto int8_correct = count_correct(**int8, *test_set, limit);
-  if (!int8_correct.is_ok()) return fail(kProgram, int8_correct.status());
-  std::printf("FP32 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*fp32_correct, limit),
-              static_cast<long long>(*fp32_correct), static_cast<long long>(limit));
-  std::printf("INT8 top-1 accuracy: %.2f%% (%lld/%lld)\n", percent(*int8_correct, limit),
-              static_cast<long long>(*int8_correct), static_cast<long long>(limit));
-
-  const double drop = percent(*fp32_correct, limit) - percent(*int8_correct, limit);
-  if (drop > kTolerancePoints) {
-    std::printf("INT8 top-1 is %.2f points below FP32 (tolerance %.2f)\n", drop, kTolerancePoints);
+  int8rt::DatasetSource source(std::move(test_set).value());
+  auto passed =
+      int8rt::samples::compare_top1(**fp32, **int8, source, options.limit, kTolerancePoints);
+  if (!passed.is_ok()) return fail(kProgram, passed.status());
+  if (!*passed) {
     report_result(kProgram, false);
     return 1;
   }

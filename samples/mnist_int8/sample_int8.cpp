@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -24,12 +23,7 @@
 
 namespace {
 
-using int8rt::samples::fail;
-using int8rt::samples::parse_flags;
-using int8rt::samples::ParseResult;
-using int8rt::samples::percent;
-using int8rt::samples::report_result;
-using int8rt::samples::report_start;
+using namespace int8rt::samples;  // parse_flags, fail, report_result, ...
 
 constexpr std::string_view kProgram = "sample_int8";
 
