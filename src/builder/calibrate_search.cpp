@@ -28,30 +28,12 @@
 #include "builder/calibrate_internal.h"
 #include "calib/thresholds.h"
 #include "core/log.h"
+#include "ir/quantization.h"
 #include "passes/passes.h"
 
 namespace int8rt::detail {
 
 namespace {
-
-class SilentLogger : public Logger {
- public:
-  void log(Severity, std::string_view) noexcept override {}
-};
-
-bool moves_data(OpType type) {
-  switch (type) {
-    case OpType::kReshape:
-    case OpType::kFlatten:
-    case OpType::kTranspose:
-    case OpType::kSqueeze:
-    case OpType::kUnsqueeze:
-    case OpType::kMaxPool:
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool is_data(const Tensor* t) {
   return t != nullptr && !t->is_constant();
@@ -186,8 +168,7 @@ class LayerEvaluator {
     INT8RT_RETURN_IF_ERROR(net.mark_output(copy->output(0)));
     BuilderConfig config;
     config.set_backend(backend);
-    SilentLogger silent;
-    return Builder(silent).build(net, config);
+    return Builder(silent_logger()).build(net, config);
   }
 
   // The layer's output 0 on kept batch `b`, with input `quantized` fake-quantized at amax.
@@ -267,7 +248,7 @@ std::vector<Candidate> candidates(const calib::Histogram& h, float base,
 Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network& calibration_graph,
                                                                    const Calibrator& calibrator) {
   auto plan = std::make_unique<ThresholdSearchPlan>();
-  SilentLogger silent;
+  Logger& silent = silent_logger();
   plan->fused = calibration_graph.clone();
   if (!calibrates_after_fusion(calibrator.algorithm())) {
     INT8RT_RETURN_IF_ERROR(passes::optimize(*plan->fused, silent));
@@ -288,7 +269,8 @@ Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network
   std::map<std::string, size_t, std::less<>> index;
   for (int i = 0; i < assigned->num_layers(); ++i) {
     const Layer& layer = *assigned->layer(i);
-    if (!assignment.is_int8(layer) || moves_data(layer.type()) || layer.type() == OpType::kConcat) {
+    if (!assignment.is_int8(layer) || ir::moves_int8_values(layer.type()) ||
+        layer.type() == OpType::kConcat) {
       continue;
     }
     const Layer* consumer = plan->fused->layer(i);  // same layers, same order
@@ -296,7 +278,7 @@ Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network
       const Tensor* t = layer.input(j);
       if (!is_data(t)) continue;
       // Up the INT8 data-movement chain to the tensor whose range this input carries.
-      while (t->producer() != nullptr && moves_data(t->producer()->type()) &&
+      while (t->producer() != nullptr && ir::moves_int8_values(t->producer()->type()) &&
              assignment.is_int8(*t->producer())) {
         const Layer* mover = t->producer();
         const Tensor* source = nullptr;

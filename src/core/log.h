@@ -9,6 +9,10 @@
 
 namespace int8rt {
 
+// A logger that drops every message: for internal work whose messages the user has seen already
+// (lowering an engine again for other shapes) or would only confuse (one-layer trial engines).
+Logger& silent_logger();
+
 template <typename... Args>
 void log_at(Logger& logger, Logger::Severity severity, Args&&... args) {
   logger.log(severity, detail::concat(std::forward<Args>(args)...));

@@ -36,4 +36,13 @@ Logger& default_logger() {
   return logger;
 }
 
+Logger& silent_logger() {
+  class Silent final : public Logger {
+   public:
+    void log(Severity, std::string_view) noexcept override {}
+  };
+  static Silent logger;
+  return logger;
+}
+
 }  // namespace int8rt

@@ -42,6 +42,23 @@ inline DataType quantized_output_dtype(const Layer& layer, int index) {
   return out != nullptr && out->dtype() == DataType::kInt8 ? DataType::kInt8 : DataType::kFloat;
 }
 
+// Ops whose INT8 kernels move values without changing them (Reshape, Flatten, Transpose,
+// Squeeze, Unsqueeze, MaxPool): their output keeps the input's scale, so nothing is requantized.
+// (Concat moves values too, but requantizes the inputs whose range is smaller than its output's.)
+inline bool moves_int8_values(OpType type) {
+  switch (type) {
+    case OpType::kReshape:
+    case OpType::kFlatten:
+    case OpType::kTranspose:
+    case OpType::kSqueeze:
+    case OpType::kUnsqueeze:
+    case OpType::kMaxPool:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Checks the operands of a layer running INT8: every present input listed in `data` is quantized,
 // every present input listed in `constants` (weights, bias) is a float32 constant. Errors name the
 // layer and the tensor: `Conv "c1": residual input "r" has dtype float32, expected int8 with a

@@ -11,27 +11,17 @@
 #include "core/log.h"
 #include "ir/graph_editor.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "passes/passes.h"
 
 namespace int8rt::passes {
 
 namespace {
 
-// Ops whose INT8 kernels move values without changing them: their output keeps the input's
-// scale, so nothing is requantized (Concat requantizes the inputs whose range is smaller).
+// Ops whose INT8 kernels move values, Concat included: their output range is propagated from
+// the inputs rather than calibrated for them.
 bool moves_data(OpType type) {
-  switch (type) {
-    case OpType::kReshape:
-    case OpType::kFlatten:
-    case OpType::kTranspose:
-    case OpType::kSqueeze:
-    case OpType::kUnsqueeze:
-    case OpType::kMaxPool:
-    case OpType::kConcat:
-      return true;
-    default:
-      return false;
-  }
+  return ir::moves_int8_values(type) || type == OpType::kConcat;
 }
 
 // Ops whose INT8 kernels can dequantize their result themselves (float32 output, no rounding):

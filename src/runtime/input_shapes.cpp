@@ -1,17 +1,12 @@
 #include "runtime/input_shapes.h"
 
 #include "builder/lower.h"
+#include "core/log.h"
 #include "ir/shape_inference.h"
 
 namespace int8rt::detail {
 
 namespace {
-
-// Lowering for another batch repeats what the build logged already.
-class SilentLogger final : public Logger {
- public:
-  void log(Severity, std::string_view) noexcept override {}
-};
 
 std::string describe(const EngineImpl& engine, const std::vector<Dims>& shapes) {
   std::string text;
@@ -122,8 +117,8 @@ Result<std::shared_ptr<const EngineImpl>> lower_for_input_shapes(
                             " (the graph fixed this shape when it was built; build an engine for "
                             "these shapes instead)");
   }
-  SilentLogger silent;
-  auto lowered = lower(*net, engine->backend_kind, silent);
+  // Lowering for other shapes repeats what the build logged already.
+  auto lowered = lower(*net, engine->backend_kind, silent_logger());
   if (!lowered.is_ok()) {
     return lowered.status().with_context("lowering for input shapes " + describe(*engine, shapes));
   }
