@@ -5,46 +5,13 @@
 #include <random>
 
 #include "int8rt/builder.h"
+#include "unit/builder/calibration_testing.h"
 
 namespace int8rt {
 namespace {
 
-// Hands out batches held in memory; its cache lives in memory and counts the writes.
-class ListCalibrator : public Calibrator {
- public:
-  ListCalibrator(CalibrationAlgorithm algorithm, int64_t batch,
-                 std::vector<std::vector<float>> batches, double percentile = 99.99)
-      : algorithm_(algorithm),
-        batch_(batch),
-        batches_(std::move(batches)),
-        percentile_(percentile) {}
-
-  int64_t batch_size() const override { return batch_; }
-  Result<bool> get_batch(std::span<const std::string>, std::span<const void*> bindings) override {
-    if (next_ >= batches_.size()) return false;
-    bindings[0] = batches_[next_++].data();
-    return true;
-  }
-  std::string read_calibration_cache() override { return cache; }
-  Status write_calibration_cache(std::string_view text) override {
-    cache = std::string(text);
-    ++writes;
-    return Status::ok();
-  }
-  CalibrationAlgorithm algorithm() const override { return algorithm_; }
-  double percentile() const override { return percentile_; }
-  void rewind() { next_ = 0; }
-
-  std::string cache;
-  int writes = 0;
-
- private:
-  CalibrationAlgorithm algorithm_;
-  int64_t batch_;
-  std::vector<std::vector<float>> batches_;
-  double percentile_;
-  size_t next_ = 0;
-};
+using testing::MemoryCalibrator;
+using testing::RecordingLogger;
 
 constexpr int64_t kBatch = 4, kWidth = 16;
 
@@ -108,7 +75,7 @@ TEST(AnalyzeCalibration, HistogramAndSimpleThresholdsOfAKnownDistribution) {
   for (int i = 0; i < 4; ++i)
     batch.push_back(0.0f);
   ASSERT_EQ(batch.size(), static_cast<size_t>(kBatch * kWidth));
-  ListCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, {batch, batch, batch}, 50.0);
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, {batch, batch, batch}, 50.0);
   BuilderConfig config;
   config.set_int8_calibrator(&calibrator);
   Builder builder;
@@ -191,7 +158,7 @@ TEST(AnalyzeCalibration, EntropyCurveMatchesItsDefinitionAndItsArgminIsTheThresh
   auto batches = normal_batches(6, 1.0f, 11);
   batches[2][5] = 40.0f;
   batches[4][9] = -35.0f;
-  ListCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, batches);
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, batches);
   BuilderConfig config;
   config.set_int8_calibrator(&calibrator);
   auto analysis = Builder().analyze_calibration(*normalized_relu_network(), config);
@@ -229,7 +196,7 @@ TEST(AnalyzeCalibration, AmaxIsWhatCalibrateGivesAndTheCacheIsLeftAlone) {
         CalibrationAlgorithm::kMse, CalibrationAlgorithm::kLegacy}) {
     SCOPED_TRACE(std::string("algorithm ") + std::string(to_string(algorithm)) + ", seed 5");
     auto batches = normal_batches(4, 2.0f, 5);
-    ListCalibrator calibrator(algorithm, kBatch, batches);
+    MemoryCalibrator calibrator(algorithm, kBatch, batches);
     BuilderConfig config;
     config.set_int8_calibrator(&calibrator);
     Builder builder;
@@ -253,7 +220,7 @@ TEST(AnalyzeCalibration, AmaxIsWhatCalibrateGivesAndTheCacheIsLeftAlone) {
 TEST(AnalyzeCalibration, ManualRangesWinAndACalibratorIsNeeded) {
   auto net = normalized_relu_network();
   ASSERT_TRUE(net->find_tensor("y")->set_dynamic_range(-100.0f, 100.0f).is_ok());
-  ListCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, normal_batches(2, 1.0f, 3));
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, normal_batches(2, 1.0f, 3));
   BuilderConfig config;
   Builder builder;
   auto missing = builder.analyze_calibration(*net, config);

@@ -6,53 +6,13 @@
 #include <random>
 
 #include "int8rt/builder.h"
+#include "unit/builder/calibration_testing.h"
 
 namespace int8rt {
 namespace {
 
-class RecordingLogger : public Logger {
- public:
-  void log(Severity, std::string_view message) noexcept override {
-    text += std::string(message) + "\n";
-  }
-  std::string text;
-};
-
-class ListCalibrator : public Calibrator {
- public:
-  ListCalibrator(CalibrationAlgorithm algorithm, int64_t batch,
-                 std::vector<std::vector<float>> batches)
-      : algorithm_(algorithm), batch_(batch), batches_(std::move(batches)) {}
-
-  int64_t batch_size() const override { return batch_; }
-  Result<bool> get_batch(std::span<const std::string>, std::span<const void*> bindings) override {
-    if (next_ >= batches_.size()) return false;
-    bindings[0] = batches_[next_++].data();
-    return true;
-  }
-  std::string read_calibration_cache() override { return cache; }
-  Status write_calibration_cache(std::string_view text) override {
-    cache = std::string(text);
-    ++writes;
-    return Status::ok();
-  }
-  std::string read_cache_fingerprint() override { return fingerprint; }
-  Status write_cache_fingerprint(std::string_view text) override {
-    fingerprint = std::string(text);
-    return Status::ok();
-  }
-  CalibrationAlgorithm algorithm() const override { return algorithm_; }
-  void rewind() { next_ = 0; }
-
-  std::string cache, fingerprint;
-  int writes = 0;
-
- private:
-  CalibrationAlgorithm algorithm_;
-  int64_t batch_;
-  std::vector<std::vector<float>> batches_;
-  size_t next_ = 0;
-};
+using testing::MemoryCalibrator;
+using testing::RecordingLogger;
 
 constexpr int64_t kBatch = 32, kIn = 16, kOut = 4;
 constexpr uint32_t kSeed = 21;
@@ -141,14 +101,14 @@ TEST(PerTensorThresholds, FixAnOutlierThatMinMaxClipsNothingFor) {
   RecordingLogger logger;
   Builder builder(logger);
 
-  ListCalibrator plain(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  MemoryCalibrator plain(CalibrationAlgorithm::kMinMax, kBatch, batches);
   BuilderConfig config;
   config.set_int8_calibrator(&plain);
   auto minmax = builder.calibrate(*relu_matmul_network(w), config);
   ASSERT_TRUE(minmax.is_ok()) << minmax.status().to_string();
   EXPECT_EQ(range_of(*minmax, "r"), 50.0f);
 
-  ListCalibrator searched(CalibrationAlgorithm::kMinMax, kBatch, batches);
+  MemoryCalibrator searched(CalibrationAlgorithm::kMinMax, kBatch, batches);
   config.set_int8_calibrator(&searched);
   config.set_threshold_search(ThresholdSearch::kPerTensor);
   auto chosen = builder.calibrate(*relu_matmul_network(w), config);
@@ -194,7 +154,7 @@ TEST(PerTensorThresholds, FixAnOutlierThatMinMaxClipsNothingFor) {
   std::vector<float> input(kBatch * kIn);
   for (float& v : input)
     v = dist(rng);
-  auto run = [&](ListCalibrator& calibrator, ThresholdSearch search, bool int8) {
+  auto run = [&](MemoryCalibrator& calibrator, ThresholdSearch search, bool int8) {
     calibrator.rewind();
     BuilderConfig c;
     if (int8) c.set_flag(BuilderFlag::kInt8);
@@ -268,7 +228,7 @@ TEST(PerTensorThresholds, ChoosesForTheSourceOfADataMovementChain) {
     SCOPED_TRACE(std::string(to_string(algorithm)) + ", batch 8, exponential data, seed " +
                  std::to_string(kSeed + 4));
     RecordingLogger logger;
-    ListCalibrator calibrator(algorithm, 8, batches);
+    MemoryCalibrator calibrator(algorithm, 8, batches);
     BuilderConfig config;
     config.set_int8_calibrator(&calibrator);
     config.set_threshold_search(ThresholdSearch::kPerTensor);
@@ -289,7 +249,7 @@ TEST(PerTensorThresholds, ACacheWrittenWithoutTheOptionIsStaleWithIt) {
   const std::vector<float> w = random_weights();
   RecordingLogger logger;
   Builder builder(logger);
-  ListCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, outlier_batches());
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kEntropy2, kBatch, outlier_batches());
   BuilderConfig config;
   config.set_int8_calibrator(&calibrator);
   ASSERT_TRUE(builder.calibrate(*relu_matmul_network(w), config).is_ok());
@@ -318,7 +278,7 @@ TEST(PerTensorThresholds, ACacheWrittenWithoutTheOptionIsStaleWithIt) {
 
 TEST(PerTensorThresholds, AnalysisReportsTheChosenRange) {
   const std::vector<float> w = random_weights();
-  ListCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, outlier_batches());
+  MemoryCalibrator calibrator(CalibrationAlgorithm::kMinMax, kBatch, outlier_batches());
   BuilderConfig config;
   config.set_int8_calibrator(&calibrator);
   config.set_threshold_search(ThresholdSearch::kPerTensor);

@@ -4,61 +4,13 @@
 #include <random>
 
 #include "int8rt/builder.h"
+#include "unit/builder/calibration_testing.h"
 
 namespace int8rt {
 namespace {
 
-// A logger that keeps what it was told, for checking the messages.
-class RecordingLogger : public Logger {
- public:
-  void log(Severity, std::string_view message) noexcept override {
-    text += std::string(message) + "\n";
-  }
-  std::string text;
-};
-
-// Hands out batches held in memory and keeps its cache in memory.
-class MemoryCalibrator : public Calibrator {
- public:
-  MemoryCalibrator(CalibrationAlgorithm algorithm, int64_t batch,
-                   std::vector<std::vector<float>> batches)
-      : algorithm_(algorithm), batch_(batch), batches_(std::move(batches)) {}
-
-  int64_t batch_size() const override { return batch_; }
-  Result<bool> get_batch(std::span<const std::string> names,
-                         std::span<const void*> bindings) override {
-    EXPECT_EQ(names.size(), 1u);
-    if (fail_at_ == next_) return invalid_argument("camera unplugged");
-    if (next_ >= batches_.size()) return false;
-    bindings[0] = batches_[next_++].data();
-    return true;
-  }
-  std::string read_calibration_cache() override { return cache; }
-  Status write_calibration_cache(std::string_view text) override {
-    cache = std::string(text);
-    ++writes;
-    return Status::ok();
-  }
-  std::string read_cache_fingerprint() override { return fingerprint; }
-  Status write_cache_fingerprint(std::string_view text) override {
-    fingerprint = std::string(text);
-    return Status::ok();
-  }
-  CalibrationAlgorithm algorithm() const override { return algorithm_; }
-
-  void rewind() { next_ = 0; }
-  void fail_at(size_t batch) { fail_at_ = batch; }
-
-  std::string cache, fingerprint;
-  int writes = 0;
-
- private:
-  CalibrationAlgorithm algorithm_;
-  int64_t batch_;
-  std::vector<std::vector<float>> batches_;
-  size_t next_ = 0;
-  size_t fail_at_ = SIZE_MAX;
-};
+using testing::MemoryCalibrator;
+using testing::RecordingLogger;
 
 constexpr int64_t kBatch = 4, kWidth = 8;
 
