@@ -36,22 +36,11 @@ std::unique_ptr<Network> normalized_relu_network() {
 }
 
 std::vector<std::vector<float>> normal_batches(int count, float sigma, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, sigma);
-  std::vector<std::vector<float>> batches(static_cast<size_t>(count));
-  for (auto& b : batches) {
-    b.resize(kBatch * kWidth);
-    for (float& v : b)
-      v = dist(rng);
-  }
-  return batches;
+  return testing::normal_batches(count, kBatch * kWidth, sigma, seed);
 }
 
 const TensorHistogram* find(const CalibrationAnalysis& analysis, std::string_view name) {
-  for (const auto& t : analysis.tensors) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
+  return testing::find_named(analysis.tensors, name);
 }
 
 float candidate(const TensorHistogram& h, CalibrationAlgorithm algorithm) {

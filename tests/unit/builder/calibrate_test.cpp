@@ -24,22 +24,11 @@ std::unique_ptr<Network> relu_network() {
 }
 
 std::vector<std::vector<float>> random_batches(int count, float scale, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<std::vector<float>> batches(static_cast<size_t>(count));
-  for (auto& b : batches) {
-    b.resize(kBatch * kWidth);
-    for (float& v : b)
-      v = dist(rng);
-  }
-  return batches;
+  return testing::normal_batches(count, kBatch * kWidth, scale, seed);
 }
 
 const TensorRangeInfo* find(const CalibrationReport& report, std::string_view name) {
-  for (const auto& t : report.tensors) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
+  return testing::find_named(report.tensors, name);
 }
 
 TEST(Calibrate, MinMaxSeesEveryBatch) {

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "int8rt/calibrator.h"
@@ -71,5 +73,30 @@ class MemoryCalibrator : public Calibrator {
   size_t next_ = 0;
   size_t fail_at_ = std::numeric_limits<size_t>::max();
 };
+
+// `count` batches of `volume` values each, normally distributed with mean 0 and deviation
+// `sigma`.
+inline std::vector<std::vector<float>> normal_batches(int count, int64_t volume, float sigma,
+                                                      uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, sigma);
+  std::vector<std::vector<float>> batches(static_cast<size_t>(count));
+  for (auto& b : batches) {
+    b.resize(static_cast<size_t>(volume));
+    for (float& v : b)
+      v = dist(rng);
+  }
+  return batches;
+}
+
+// The element of `items` (CalibrationReport::tensors, CalibrationAnalysis::tensors, ...) named
+// `name`, or null.
+template <typename Items>
+const typename Items::value_type* find_named(const Items& items, std::string_view name) {
+  for (const auto& item : items) {
+    if (item.name == name) return &item;
+  }
+  return nullptr;
+}
 
 }  // namespace int8rt::testing
