@@ -34,6 +34,8 @@ void init_builder(py::module_& m);
 void init_onnx_parser(py::module_& m);
 void init_progress(py::module_& m);
 void init_analysis(py::module_& m);
+void init_repair(py::module_& m);
+void init_report(py::module_& m);
 
 // Raised for a failed Status as int8rt.Error("<message>"), with `.code` set to the StatusCode.
 // Must be called with the GIL held.

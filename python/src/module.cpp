@@ -16,4 +16,6 @@ PYBIND11_MODULE(_int8rt, m) {
   python::init_builder(m);
   python::init_onnx_parser(m);
   python::init_analysis(m);
+  python::init_repair(m);
+  python::init_report(m);
 }
