@@ -56,7 +56,10 @@ struct TensorComparison {
   DataType precision = DataType::kFloat;  // that layer's precision in the INT8 engine
   Dims dims;                              // the tensor's shape at batch 1
   int64_t count = 0;                      // values compared over all samples
-  // With e = int8 − fp32 over every value compared:
+  // Positions where either engine computed NaN or ±Inf: counted here, left out of the sums below
+  // (a tensor with any is listed first, whatever its SQNR).
+  int64_t nonfinite = 0;
+  // With e = int8 − fp32 over every finite pair compared:
   double sqnr_db = 0.0;        // 10·log10(Σ fp32² / Σ e²); +inf when e is 0 everywhere
   double cosine = 0.0;         // Σ fp32·int8 / sqrt(Σ fp32² · Σ int8²); 1 when both are 0
   double max_abs_error = 0.0;  // max |e|
@@ -65,7 +68,8 @@ struct TensorComparison {
 
 struct Comparison {
   int64_t samples = 0;
-  std::vector<TensorComparison> tensors;  // worst first: ascending SQNR, then name
+  // Worst first: tensors with non-finite values, then ascending SQNR, then by name.
+  std::vector<TensorComparison> tensors;
   // Samples whose INT8 top-1 (largest value of the first output) equals FP32's.
   int64_t top1_agreement = 0;
   bool labelled = false;  // the source had labels: the accuracies below are set

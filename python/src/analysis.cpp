@@ -27,6 +27,7 @@ void init_analysis(py::module_& m) {
       .def_readonly("sqnr_db", &TensorComparison::sqnr_db)
       .def_readonly("cosine", &TensorComparison::cosine)
       .def_readonly("max_abs_error", &TensorComparison::max_abs_error)
+      .def_readonly("nonfinite", &TensorComparison::nonfinite)
       .def_readonly("relative_l2", &TensorComparison::relative_l2)
       .def("__repr__", [](const TensorComparison& t) {
         return "TensorComparison(\"" + t.name + "\", sqnr_db=" + std::to_string(t.sqnr_db) + ")";

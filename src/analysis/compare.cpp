@@ -26,6 +26,7 @@ struct TensorSums {
   DataType precision = DataType::kFloat;
   Dims dims;
   int64_t count = 0;
+  int64_t nonfinite = 0;
   double ref2 = 0, int2 = 0, dot = 0, err2 = 0, max_abs = 0;
 };
 
@@ -37,11 +38,18 @@ size_t counted_values(const Dims& dims, int64_t batch, int64_t rows, size_t tota
 
 struct Sums {
   double ref2 = 0, int2 = 0, dot = 0, err2 = 0, max_abs = 0;
+  int64_t nonfinite = 0;
 };
 
+// Pairs where either value is NaN or ±Inf are counted apart: one of them would make every sum
+// NaN or infinite and hide what the other values say.
 Sums error_sums(const float* r, const float* q, size_t n) {
   Sums sums;
   for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(r[i]) || !std::isfinite(q[i])) {
+      ++sums.nonfinite;
+      continue;
+    }
     const double rv = r[i], qv = q[i], e = qv - rv;
     sums.ref2 += rv * rv;
     sums.int2 += qv * qv;
@@ -103,6 +111,7 @@ class Int8Accumulator final : public TensorObserver {
     s.dot += sums.dot;
     s.err2 += sums.err2;
     s.max_abs = std::max(s.max_abs, sums.max_abs);
+    s.nonfinite += sums.nonfinite;
     s.count += static_cast<int64_t>(n);
   }
 
@@ -122,6 +131,7 @@ TensorComparison finish(const std::string& name, const TensorSums& s) {
   t.precision = s.precision;
   t.dims = s.dims;
   t.count = s.count;
+  t.nonfinite = s.nonfinite;
   t.max_abs_error = s.max_abs;
   if (s.err2 == 0) {
     t.sqnr_db = kInf;
@@ -225,6 +235,7 @@ Result<Comparison> compare_engines(const Engine& fp32, const Engine& int8, DataS
     result.tensors.push_back(finish(name, sums));
   std::sort(result.tensors.begin(), result.tensors.end(),
             [](const TensorComparison& a, const TensorComparison& b) {
+              if ((a.nonfinite > 0) != (b.nonfinite > 0)) return a.nonfinite > 0;
               if (a.sqnr_db != b.sqnr_db) return a.sqnr_db < b.sqnr_db;
               return a.name < b.name;
             });

@@ -229,6 +229,13 @@ void print_table(const CompareRun& run, size_t rows) {
   if (rows < c.tensors.size()) {
     std::printf("(the %zu worst of %zu tensors; --top 0 lists all)\n", rows, c.tensors.size());
   }
+  for (const TensorComparison& t : c.tensors) {
+    if (t.nonfinite == 0) continue;
+    std::printf(
+        "non-finite: %s has %lld NaN or infinite values of %lld (left out of its "
+        "statistics)\n",
+        t.name.c_str(), static_cast<long long>(t.nonfinite), static_cast<long long>(t.count));
+  }
 }
 
 void print_summary(const CompareRun& run) {
@@ -276,12 +283,13 @@ void print_json(const Args& args, const CompareRun& run, size_t rows) {
     std::printf(
         "%s\n  {\"name\": %s, \"layer\": %s, \"precision\": %s, \"dims\": %s, "
         "\"count\": %lld, \"sqnr_db\": %s, \"cosine\": %s, \"max_abs_error\": %s, "
-        "\"relative_l2\": %s, \"identical\": %s}",
+        "\"relative_l2\": %s, \"nonfinite\": %lld, \"identical\": %s}",
         i ? "," : "", json_string(t.name).c_str(), json_string(t.layer).c_str(),
         json_string(to_string(t.precision)).c_str(), json_dims(t.dims).c_str(),
         static_cast<long long>(t.count), json_number(t.sqnr_db).c_str(),
         json_number(t.cosine).c_str(), json_number(t.max_abs_error).c_str(),
-        json_number(t.relative_l2).c_str(), t.max_abs_error == 0 ? "true" : "false");
+        json_number(t.relative_l2).c_str(), static_cast<long long>(t.nonfinite),
+        t.max_abs_error == 0 && t.nonfinite == 0 ? "true" : "false");
   }
   std::printf("]}\n");
 }

@@ -6,6 +6,7 @@
 // at ±0.25: the deliberately bad range.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -142,6 +143,36 @@ TEST(CompareEngines, TensorStatisticsMatchAHandComputation) {
       EXPECT_EQ(result->int8_accuracy.total, 50) << config;
     }
   }
+}
+
+// A NaN in the input: FP32 carries it into every value of that sample's y (NaN · 0 is NaN in the
+// identity Gemm) and logits; INT8 quantizes it to 0 and stays finite. The non-finite pairs are
+// counted and left out of the sums, which then equal the hand computation over the other samples
+// (zeros in that sample's place add nothing).
+TEST(CompareEngines, NonFiniteValuesAreCountedApart) {
+  Samples samples(20, kWidth, /*seed=*/9, kClasses);
+  samples.values[5] = std::numeric_limits<float>::quiet_NaN();  // sample 1, x[1]
+  auto net = tiny_network(1.0f, 11);
+  auto fp32 = analysis_testing::build(*net, "x", Dims{4, kWidth}, Backend::kCpu, false);
+  auto int8 = analysis_testing::build(*net, "x", Dims{4, kWidth}, Backend::kCpu, true);
+  ASSERT_TRUE(fp32 && int8);
+  auto source = samples.source();
+  auto result = compare_engines(*fp32, *int8, *source);
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+
+  const TensorComparison* y = find(*result, "y");
+  const TensorComparison* logits = find(*result, "logits");
+  ASSERT_TRUE(y && logits);
+  EXPECT_EQ(y->nonfinite, kWidth);
+  EXPECT_EQ(logits->nonfinite, kClasses);
+  EXPECT_EQ(y->count, 20 * kWidth);
+  Samples finite = samples;
+  std::fill_n(finite.values.begin() + kWidth, kWidth, 0.0f);
+  const Expected e = expected_y(finite, 1.0f);
+  EXPECT_NEAR(y->sqnr_db, e.sqnr_db, 1e-4 * std::abs(e.sqnr_db));
+  EXPECT_NEAR(y->cosine, e.cosine, 1e-9);
+  EXPECT_NEAR(y->max_abs_error, e.max_abs, 1e-6);
+  EXPECT_TRUE(std::isfinite(logits->sqnr_db)) << logits->sqnr_db;
 }
 
 TEST(CompareEngines, IdenticalEnginesHaveNoError) {
