@@ -32,6 +32,13 @@
 
 namespace int8rt {
 
+// --------------------------------------------------------------------------------------- files
+
+// Writes `bytes` to a temporary file beside `path`, flushes it, then renames it over `path`: a
+// reader sees the old file or the new one, never half of one (every file int8rt writes is
+// written this way). io_error naming the path when it fails; nothing is left behind then.
+Status write_file_atomic(const std::string& path, std::string_view bytes);
+
 // ---------------------------------------------------------------------------------------- .npy
 
 // Reads a NumPy .npy file: format versions 1.0, 2.0 and 3.0, C order, dtypes float32, int64,

@@ -55,6 +55,9 @@ std::string report_json(const ReportInputs& inputs, const ReportOptions& options
 
 // The whole page.
 std::string render_report_html(const ReportInputs& inputs, const ReportOptions& options = {});
+// The page written to `path` (write_file_atomic); its size in bytes.
+Result<size_t> write_report_html(const std::string& path, const ReportInputs& inputs,
+                                 const ReportOptions& options = {});
 
 // Charts the page draws per tensor of inputs.calibration: the histogram and the KL curve.
 inline constexpr int kReportChartsPerTensor = 2;

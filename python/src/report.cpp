@@ -50,26 +50,6 @@ std::string render(const ReportInputs& inputs, int max_histogram_bins, int max_c
   return render_report_html(inputs, options);
 }
 
-// A temporary file beside `path`, then rename, so a reader never sees half a page.
-Status write_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return io_error(path, ": could not open ", temporary, " for writing");
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      return io_error(path, ": could not write ", temporary);
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    return io_error(path, ": could not rename ", temporary, " to it");
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 void init_report(py::module_& m) {
@@ -136,9 +116,13 @@ void init_report(py::module_& m) {
       "write_report",
       [](const std::string& path, const ReportInputs& inputs, int max_histogram_bins,
          int max_curve_points) {
-        const std::string html = render(inputs, max_histogram_bins, max_curve_points);
-        check(write_atomically(path, html));
-        return html.size();
+        const ReportOptions options = report_options(max_histogram_bins, max_curve_points);
+        Result<size_t> written = [&] {
+          py::gil_scoped_release release;
+          return write_report_html(path, inputs, options);
+        }();
+        check(written.status());
+        return *written;
       },
       py::arg("path"), py::arg("inputs"), py::arg("max_histogram_bins") = 512,
       py::arg("max_curve_points") = 400,

@@ -32,4 +32,11 @@ std::string render_report_html(const ReportInputs& inputs, const ReportOptions& 
   return page;
 }
 
+Result<size_t> write_report_html(const std::string& path, const ReportInputs& inputs,
+                                 const ReportOptions& options) {
+  const std::string page = render_report_html(inputs, options);
+  INT8RT_RETURN_IF_ERROR(write_file_atomic(path, page));
+  return page.size();
+}
+
 }  // namespace int8rt

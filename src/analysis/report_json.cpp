@@ -7,6 +7,7 @@
 #include <map>
 
 #include "int8rt/report.h"
+#include "ir/quantization.h"
 
 namespace int8rt::report {
 
@@ -182,7 +183,7 @@ double clipped_fraction(const TensorHistogram& h, double amax) {
 }
 
 void append_histogram(std::string& out, const TensorHistogram& h,
-                      const std::map<std::string, float>& engine_amax,
+                      const std::map<std::string, float, std::less<>>& engine_amax,
                       const ReportOptions& options) {
   const size_t bins = h.counts.size();
   const size_t max_bins = static_cast<size_t>(std::max(1, options.max_histogram_bins));
@@ -281,11 +282,12 @@ void append_scales(std::string& out, const std::vector<TensorScale>& scales) {
 
 std::string report_json(const ReportInputs& inputs, const ReportOptions& options) {
   // The amax each INT8 tensor of the engine was built with (scale · 127), by tensor name.
-  std::map<std::string, float> engine_amax;
+  // (An INT8 copy "t:int8" of a tensor needed in both dtypes carries t's range.)
+  std::map<std::string, float, std::less<>> engine_amax;
   for (const LayerInfo& layer : inputs.layers) {
     for (const auto* scales : {&layer.int8_inputs, &layer.int8_outputs}) {
       for (const TensorScale& s : *scales)
-        engine_amax.emplace(s.name, s.scale * 127.0f);
+        engine_amax.emplace(ir::network_tensor_name(s.name), s.scale * 127.0f);
     }
   }
   const std::string title = inputs.title.empty() ? "int8rt report: " + inputs.model : inputs.title;

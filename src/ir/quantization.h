@@ -17,6 +17,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string_view>
 
 #include "int8rt/network.h"
 #include "int8rt/status.h"
@@ -40,6 +41,13 @@ inline bool is_quantized(const Tensor* tensor) {
 inline DataType quantized_output_dtype(const Layer& layer, int index) {
   const Tensor* out = layer.output(index);
   return out != nullptr && out->dtype() == DataType::kInt8 ? DataType::kInt8 : DataType::kFloat;
+}
+
+// When a tensor t is needed in both dtypes, insert_reformats names its INT8 copy t + kInt8Suffix.
+inline constexpr std::string_view kInt8Suffix = ":int8";
+// The network tensor an engine tensor holds: t for "t:int8", else the name itself.
+inline std::string_view network_tensor_name(std::string_view name) {
+  return name.ends_with(kInt8Suffix) ? name.substr(0, name.size() - kInt8Suffix.size()) : name;
 }
 
 // Ops whose INT8 kernels move values without changing them (Reshape, Flatten, Transpose,

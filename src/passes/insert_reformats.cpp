@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "ir/graph_editor.h"
 #include "ir/ops/op_util.h"
+#include "ir/quantization.h"
 #include "passes/passes.h"
 
 namespace int8rt::passes {
@@ -81,8 +82,9 @@ class Reformatter {
                             int8_readers.front()->name(), "\" but has no usable range");
     }
     INT8RT_ASSIGN_OR_RETURN(
-        Layer * q, editor_.insert_layer(OpType::kQuantize, t.name() + ":quantize", {&t}, NoAttrs{},
-                                        {t.name() + ":int8"}, int8_readers.front()));
+        Layer * q,
+        editor_.insert_layer(OpType::kQuantize, t.name() + ":quantize", {&t}, NoAttrs{},
+                             {t.name() + std::string(ir::kInt8Suffix)}, int8_readers.front()));
     Tensor* out = q->output(0);
     out->set_dtype(DataType::kInt8);
     out->set_dims(t.dims());
@@ -106,8 +108,9 @@ class Reformatter {
     const int at = editor_.position(producer);
     const Layer* next = at + 1 < net_.num_layers() ? net_.layer(at + 1) : nullptr;
     INT8RT_ASSIGN_OR_RETURN(
-        Layer * dq, editor_.insert_layer(OpType::kDequantize, t.name() + ":dequantize", {&t},
-                                         NoAttrs{}, {t.name() + ":int8"}, next));
+        Layer * dq,
+        editor_.insert_layer(OpType::kDequantize, t.name() + ":dequantize", {&t}, NoAttrs{},
+                             {t.name() + std::string(ir::kInt8Suffix)}, next));
     Tensor* q = dq->output(0);
     // Swap the outputs: the Dequantize takes `t` first (the producer's slot is emptied and `q`
     // loses its producer), then the producer computes `q`.

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "common.h"
 #include "int8_build.h"
+#include "int8rt/data.h"
 #include "int8rt/engine.h"
 
 namespace int8rt::cli {
@@ -198,11 +199,8 @@ std::string ranges_template(const std::string& model, const std::vector<const Te
 
 Status write_text_file(const std::string& flag, const std::string& path, const std::string& text) {
   INT8RT_RETURN_IF_ERROR(check_writable_location(flag, path));
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return io_error("--", flag, " ", path, ": cannot write it");
-  return Status::ok();
+  Status written = write_file_atomic(path, text);
+  return written.is_ok() ? written : written.with_context("--" + flag);
 }
 
 // Shapes past the inputs are known once the builder binds the inputs: not shown here.

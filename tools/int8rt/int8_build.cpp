@@ -121,6 +121,9 @@ Status check_writable_location(std::string_view flag, const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) parent = ".";
   std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return invalid_argument("--", flag, " ", path, ": is a directory, expected a file name");
+  }
   if (!std::filesystem::is_directory(parent, error)) {
     return not_found("--", flag, " ", path, ": the directory ", parent.string(), " does not exist");
   }

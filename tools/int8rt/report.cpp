@@ -266,29 +266,6 @@ Result<Gathered> gather(const Args& args, Logger& logger) {
   return g;
 }
 
-// Writes `text` to a temporary file beside `path`, then renames it over `path`: a reader never
-// sees a partial page.
-Status write_atomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
-      return internal_error("--out ", path, ": could not write ", temporary);
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    return internal_error("--out ", path, ": could not rename ", temporary, " to it");
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 int report_command(const std::vector<std::string>& argv) {
@@ -305,17 +282,16 @@ int report_command(const std::vector<std::string>& argv) {
   auto gathered = gather(*args, logger);
   if (!gathered.is_ok()) return report_error("report", gathered.status());
   const ReportInputs& inputs = gathered->inputs;
-  const std::string html = render_report_html(inputs);
   const std::string out = args->get("out");
-  Status written = write_atomically(out, html);
-  if (!written.is_ok()) return report_error("report", written);
+  Result<size_t> written = write_report_html(out, inputs);
+  if (!written.is_ok()) return report_error("report", written.status().with_context("--out"));
   const size_t tensors = inputs.calibration ? inputs.calibration->tensors.size() : 0;
   const size_t compared = inputs.comparison ? inputs.comparison->tensors.size() : 0;
   std::printf(
       "report written to %s (%.1f KiB): %zu tensor histograms, %zu compared tensors, %zu layers "
       "in %.2f s\n",
-      out.c_str(), static_cast<double>(html.size()) / 1024.0, tensors, compared,
-      inputs.layers.size(), seconds_since(start));
+      out.c_str(), static_cast<double>(*written) / 1024.0, tensors, compared, inputs.layers.size(),
+      seconds_since(start));
   return kExitOk;
 }
 

@@ -181,6 +181,30 @@ TEST(ReportJson, ClippedFractionsAndTheEngineRange) {
   EXPECT_NE(json.find("\"clipped_engine\": 0.0625"), std::string::npos) << json;
 }
 
+// A tensor needed in both dtypes is read by INT8 layers as its copy "t:int8": the histogram of t
+// still shows the engine's range.
+TEST(ReportJson, EngineRangeOfAnInt8Copy) {
+  TensorHistogram h;
+  h.name = "norm";
+  h.bin_width = 1.0;
+  h.counts = {4, 4};
+  h.max_abs = 2.0f;
+  h.amax = 2.0f;
+  CalibrationAnalysis analysis;
+  analysis.tensors.push_back(h);
+  ReportInputs inputs;
+  inputs.calibration = analysis;
+  LayerInfo layer;
+  layer.name = "conv1";
+  layer.precision = DataType::kInt8;
+  layer.int8_inputs = {{"norm:int8", 1.5f / 127.0f}};
+  inputs.layers.push_back(layer);
+  const std::string json = report_json(inputs);
+  EXPECT_NE(json.find("\"engine_amax\": " + report::json_number(1.5f / 127.0f * 127.0f)),
+            std::string::npos)
+      << json;
+}
+
 ReportInputs hostile_inputs() {
   ReportInputs inputs;
   inputs.model = "</title><script>alert(1)</script>.onnx";
