@@ -12,7 +12,7 @@ namespace int8rt {
 namespace {
 
 TensorHistogram describe(const std::string& name, const calib::Histogram& h,
-                         const Calibrator& calibrator) {
+                         const detail::AlgorithmParameters& parameters) {
   TensorHistogram out;
   out.name = name;
   out.bin_width = h.bin_width();
@@ -29,10 +29,10 @@ TensorHistogram describe(const std::string& name, const calib::Histogram& h,
   out.thresholds = {
       {CalibrationAlgorithm::kEntropy2, search.amax},
       {CalibrationAlgorithm::kMinMax, calib::threshold_minmax(h)},
-      {CalibrationAlgorithm::kPercentile, calib::threshold_percentile(h, calibrator.percentile())},
+      {CalibrationAlgorithm::kPercentile, calib::threshold_percentile(h, parameters.percentile)},
       {CalibrationAlgorithm::kMse, calib::threshold_mse(h)},
       {CalibrationAlgorithm::kLegacy,
-       calib::threshold_legacy(h, calibrator.quantile(), calibrator.regression_cutoff())},
+       calib::threshold_legacy(h, parameters.quantile, parameters.regression_cutoff)},
   };
   out.entropy_divergence = std::move(search.divergence);
   out.entropy_amax.reserve(out.entropy_divergence.size());
@@ -70,10 +70,11 @@ Result<CalibrationAnalysis> Builder::analyze_calibration(const Network& network,
     analysis.samples = collected.samples;
     analysis.tensors.resize(collected.names.size());
     const auto count = static_cast<int64_t>(collected.names.size());
+    const auto parameters = detail::AlgorithmParameters::of(*calibrator);
 #pragma omp parallel for schedule(dynamic)
     for (int64_t i = 0; i < count; ++i) {
       const auto k = static_cast<size_t>(i);
-      analysis.tensors[k] = describe(collected.names[k], collected.histograms[k], *calibrator);
+      analysis.tensors[k] = describe(collected.names[k], collected.histograms[k], parameters);
       const Tensor* t = net->find_tensor(collected.names[k]);
       // A range set by hand wins over calibration, in the build as here.
       analysis.tensors[k].amax =

@@ -35,18 +35,17 @@ Status check_calibrator_parameters(const Calibrator& calibrator) {
   return Status::ok();
 }
 
-float choose_threshold(const calib::Histogram& histogram, const Calibrator& calibrator) {
-  switch (calibrator.algorithm()) {
+float choose_threshold(const calib::Histogram& histogram, const AlgorithmParameters& parameters) {
+  switch (parameters.algorithm) {
     case CalibrationAlgorithm::kEntropy2:
     case CalibrationAlgorithm::kEntropy:
       return calib::threshold_entropy(histogram);
     case CalibrationAlgorithm::kMinMax:
       return calib::threshold_minmax(histogram);
     case CalibrationAlgorithm::kLegacy:
-      return calib::threshold_legacy(histogram, calibrator.quantile(),
-                                     calibrator.regression_cutoff());
+      return calib::threshold_legacy(histogram, parameters.quantile, parameters.regression_cutoff);
     case CalibrationAlgorithm::kPercentile:
-      return calib::threshold_percentile(histogram, calibrator.percentile());
+      return calib::threshold_percentile(histogram, parameters.percentile);
     case CalibrationAlgorithm::kMse:
       return calib::threshold_mse(histogram);
   }
@@ -234,10 +233,11 @@ std::vector<float> build_thresholds(const Network& network, const Collected& col
   // Thresholds are independent per tensor: computed in parallel.
   std::vector<float> amax(collected.names.size());
   const auto count = static_cast<int64_t>(amax.size());
+  const AlgorithmParameters parameters = AlgorithmParameters::of(calibrator);
 #pragma omp parallel for schedule(dynamic)
   for (int64_t i = 0; i < count; ++i) {
     amax[static_cast<size_t>(i)] =
-        choose_threshold(collected.histograms[static_cast<size_t>(i)], calibrator);
+        choose_threshold(collected.histograms[static_cast<size_t>(i)], parameters);
   }
   std::map<std::string, size_t, std::less<>> index;
   for (size_t i = 0; i < collected.names.size(); ++i)

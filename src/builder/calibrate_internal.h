@@ -16,8 +16,22 @@ namespace int8rt::detail {
 
 Status check_calibrator_parameters(const Calibrator& calibrator);
 
+// The calibrator's algorithm and parameters, read once: thresholds are computed on OpenMP
+// threads, which must not call into the user's calibrator (a Python one would take the GIL per
+// tensor; an exception there could not be caught).
+struct AlgorithmParameters {
+  CalibrationAlgorithm algorithm = CalibrationAlgorithm::kEntropy2;
+  double percentile = 99.99;
+  double quantile = 0.9999;
+  double regression_cutoff = 1.0;
+  static AlgorithmParameters of(const Calibrator& calibrator) {
+    return {calibrator.algorithm(), calibrator.percentile(), calibrator.quantile(),
+            calibrator.regression_cutoff()};
+  }
+};
+
 // The calibrator's algorithm applied to one histogram.
-float choose_threshold(const calib::Histogram& histogram, const Calibrator& calibrator);
+float choose_threshold(const calib::Histogram& histogram, const AlgorithmParameters& parameters);
 
 // The tensors that get ranges: everything computed or fed at run time (float32, not constants).
 std::vector<const Tensor*> activations(const Network& network);

@@ -216,7 +216,7 @@ struct Candidate {
 };
 
 std::vector<Candidate> candidates(const calib::Histogram& h, float base,
-                                  const Calibrator& calibrator) {
+                                  const AlgorithmParameters& parameters) {
   std::vector<Candidate> list;
   auto add = [&](float amax, std::string label) {
     if (!(amax > 0.0f) || !std::isfinite(amax)) return;
@@ -225,13 +225,13 @@ std::vector<Candidate> candidates(const calib::Histogram& h, float base,
     }
     list.push_back({amax, std::move(label)});
   };
-  add(base, std::string(to_string(calibrator.algorithm())));
+  add(base, std::string(to_string(parameters.algorithm)));
   const float entropy = calib::threshold_entropy(h);
   add(entropy, "entropy2");
   add(calib::threshold_minmax(h), "minmax");
-  add(calib::threshold_percentile(h, calibrator.percentile()), "percentile");
+  add(calib::threshold_percentile(h, parameters.percentile), "percentile");
   add(calib::threshold_mse(h), "mse");
-  add(calib::threshold_legacy(h, calibrator.quantile(), calibrator.regression_cutoff()), "legacy");
+  add(calib::threshold_legacy(h, parameters.quantile, parameters.regression_cutoff), "legacy");
   for (int tenth = 6; tenth <= 16; ++tenth) {
     if (tenth == 10) continue;
     const float amax = entropy * static_cast<float>(tenth) / 10.0f;
@@ -324,9 +324,30 @@ Status search_thresholds(const ThresholdSearchPlan& plan, const Collected& colle
   for (size_t i = 0; i < collected.names.size(); ++i)
     index[collected.names[i]] = i;
   const auto start = std::chrono::steady_clock::now();
+  // An evaluator (its one-layer engines and reference outputs) lives from the first tensor that
+  // needs it to the last, so at most the layers of neighbouring tensors are held at once.
+  std::map<const Layer*, size_t> last_use;
+  for (size_t i = 0; i < plan.tensors.size(); ++i) {
+    for (const ThresholdSearchPlan::Use& use : plan.tensors[i].second)
+      last_use[use.layer] = i;
+  }
   std::map<const Layer*, std::unique_ptr<LayerEvaluator>> evaluators;
   int changed = 0, searched = 0;
-  for (const auto& [name, uses] : plan.tensors) {
+  for (size_t position = 0; position < plan.tensors.size(); ++position) {
+    const std::string& name = plan.tensors[position].first;
+    const std::vector<ThresholdSearchPlan::Use>& uses = plan.tensors[position].second;
+    // However this iteration ends, the evaluators whose last tensor this is go with it.
+    struct Release {
+      std::map<const Layer*, std::unique_ptr<LayerEvaluator>>& evaluators;
+      const std::map<const Layer*, size_t>& last_use;
+      const std::vector<ThresholdSearchPlan::Use>& uses;
+      size_t position;
+      ~Release() {
+        for (const ThresholdSearchPlan::Use& use : uses) {
+          if (last_use.at(use.layer) == position) evaluators.erase(use.layer);
+        }
+      }
+    } release{evaluators, last_use, uses, position};
     auto found = index.find(name);
     if (found == index.end()) continue;
     const size_t k = found->second;
@@ -347,7 +368,8 @@ Status search_thresholds(const ThresholdSearchPlan& plan, const Collected& colle
     }
     if (consumers.empty()) continue;
     ++searched;
-    const std::vector<Candidate> list = candidates(collected.histograms[k], amax[k], calibrator);
+    const std::vector<Candidate> list =
+        candidates(collected.histograms[k], amax[k], AlgorithmParameters::of(calibrator));
     double best_score = -2.0, base_score = 0.0;
     const Candidate* best = nullptr;
     for (const Candidate& c : list) {
