@@ -101,15 +101,6 @@ class Engine {
   std::shared_ptr<const detail::EngineImpl> impl_;
 };
 
-// Activation memory and scratch for one execution at a time. Use one context per thread.
-//
-// Input shapes. A context starts at the engine's input shapes; set_input_shape gives an input a
-// smaller batch (axis 0 from 1 up to the built extent, the other axes as built), as TensorRT's
-// IExecutionContext::setInputShape does. The engine's graph is lowered for each new set of input
-// shapes the first time any context runs it, and kept by the engine for every context (kernels
-// are shared; each context has its own activation memory, sized for the largest shapes it ran).
-// A graph that fixed the batch at build time (e.g. a Reshape to a constant shape) can't take
-// another one: the error names the layer.
 // A tensor as the layer computing it wrote it, handed to a TensorObserver during execute() (the
 // role of TensorRT's IDebugListener). Each tensor a layer of the engine computes is observed once
 // per execute(), right after that layer ran: not network inputs, not constants, not the layout
@@ -135,6 +126,15 @@ class TensorObserver {
   virtual void on_tensor(const ObservedTensor& tensor) = 0;
 };
 
+// Activation memory and scratch for one execution at a time. Use one context per thread.
+//
+// Input shapes. A context starts at the engine's input shapes; set_input_shape gives an input a
+// smaller batch (axis 0 from 1 up to the built extent, the other axes as built), as TensorRT's
+// IExecutionContext::setInputShape does. The engine's graph is lowered for each new set of input
+// shapes the first time any context runs it, and kept by the engine for every context (kernels
+// are shared; each context has its own activation memory, sized for the largest shapes it ran).
+// A graph that fixed the batch at build time (e.g. a Reshape to a constant shape) can't take
+// another one: the error names the layer.
 class ExecutionContext {
  public:
   explicit ExecutionContext(std::shared_ptr<const detail::EngineImpl> engine);

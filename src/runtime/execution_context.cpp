@@ -3,6 +3,7 @@
 #include <map>
 
 #include "int8rt/engine.h"
+#include "runtime/aligned_buffer.h"
 #include "runtime/engine_impl.h"
 #include "runtime/input_shapes.h"
 #include "runtime/observe_plan.h"
@@ -10,16 +11,8 @@
 namespace int8rt {
 
 namespace {
-struct AlignedFree {
-  void operator()(void* p) const { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<std::byte, AlignedFree>;
-
-AlignedBuffer aligned_buffer(size_t bytes) {
-  size_t rounded = (bytes + 63) / 64 * 64;
-  return AlignedBuffer(
-      static_cast<std::byte*>(std::aligned_alloc(64, rounded == 0 ? 64 : rounded)));
-}
+using detail::AlignedBuffer;
+using detail::allocate_aligned;
 
 // One lowering of the engine (for the built input shapes or others) as this context runs it.
 struct Variant {
@@ -66,11 +59,11 @@ struct ExecutionContext::State {
     }
     const detail::EngineImpl& engine = *current->engine;
     if (engine.arena_bytes > arena_bytes || arena == nullptr) {
-      arena = aligned_buffer(engine.arena_bytes);
+      INT8RT_ASSIGN_OR_RETURN(arena, allocate_aligned(engine.arena_bytes, "the activations"));
       arena_bytes = engine.arena_bytes;
     }
     if (engine.scratch_bytes > scratch_bytes || scratch == nullptr) {
-      scratch = aligned_buffer(engine.scratch_bytes);
+      INT8RT_ASSIGN_OR_RETURN(scratch, allocate_aligned(engine.scratch_bytes, "kernel scratch"));
       scratch_bytes = engine.scratch_bytes;
     }
     if (current->bound != arena.get()) bind(*current);
@@ -95,7 +88,7 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const detail::EngineImpl> eng
     : engine_(std::move(engine)), state_(std::make_unique<State>()) {
   for (const IoTensor& input : engine_->inputs)
     state_->shapes.push_back(input.dims);
-  // The built shapes need no lowering: this cannot fail.
+  // The built shapes need no lowering; only the allocation can fail, and execute() reports it.
   (void)state_->resolve(engine_);
 }
 

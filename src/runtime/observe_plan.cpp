@@ -15,11 +15,6 @@ namespace int8rt::detail {
 
 namespace {
 
-std::byte* aligned_bytes(size_t bytes) {
-  const size_t rounded = std::max<size_t>((bytes + 63) / 64 * 64, 64);
-  return static_cast<std::byte*>(std::aligned_alloc(64, rounded));
-}
-
 template <typename T>
 void convert(const void* data, size_t count, float* out) {
   const T* in = static_cast<const T*>(data);
@@ -54,10 +49,6 @@ void to_float(DataType dtype, float scale, const void* data, size_t count, float
 }
 
 }  // namespace
-
-void ObservePlan::FreeAligned::operator()(std::byte* p) const {
-  std::free(p);
-}
 
 ObservePlan::~ObservePlan() = default;
 
@@ -107,8 +98,8 @@ Result<std::unique_ptr<ObservePlan>> ObservePlan::create(const EngineImpl& engin
       plan->points_[s].push_back(std::move(point));
     }
   }
-  plan->plain_.reset(aligned_bytes(plain_bytes));
-  plan->scratch_.reset(aligned_bytes(scratch_bytes));
+  INT8RT_ASSIGN_OR_RETURN(plan->plain_, allocate_aligned(plain_bytes, "observed tensors"));
+  INT8RT_ASSIGN_OR_RETURN(plan->scratch_, allocate_aligned(scratch_bytes, "observer scratch"));
   plan->values_.resize(max_count);
   return plan;
 }

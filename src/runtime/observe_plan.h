@@ -19,6 +19,7 @@
 
 #include "backends/kernel.h"
 #include "int8rt/engine.h"
+#include "runtime/aligned_buffer.h"
 #include "runtime/engine_impl.h"
 
 namespace int8rt::detail {
@@ -40,13 +41,9 @@ class ObservePlan {
     KernelPtr to_plain;   // set when the tensor's layout is not plain
     std::unique_ptr<KernelState> to_plain_state;
   };
-  struct FreeAligned {
-    void operator()(std::byte* p) const;
-  };
-
   std::vector<std::vector<Point>> points_;  // per step
-  std::unique_ptr<std::byte, FreeAligned> plain_;
-  std::unique_ptr<std::byte, FreeAligned> scratch_;
+  AlignedBuffer plain_;
+  AlignedBuffer scratch_;
   std::vector<float> values_;
 };
 
