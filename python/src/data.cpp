@@ -20,6 +20,10 @@ class SharedSource final : public DataSource {
   SharedSource(std::shared_ptr<DataSource> source, py::object owner)
       : source_(std::move(source)), owner_(std::move(owner)) {}
   ~SharedSource() override {
+    if (!Py_IsInitialized()) {  // at interpreter exit: nothing left to release
+      owner_.release();
+      return;
+    }
     py::gil_scoped_acquire gil;
     owner_ = py::object();
   }

@@ -29,6 +29,27 @@ struct Context {
   py::object engine_object;
   const Engine* engine;
   std::unique_ptr<ExecutionContext> context;
+  bool busy = false;  // execute() is running (without the GIL) on some thread
+};
+
+// Marks a context busy for one execute(): a second thread using it meanwhile gets an error
+// instead of racing on its memory. Checked and set under the GIL, so the check is atomic.
+class BusyGuard {
+ public:
+  explicit BusyGuard(Context& context) : context_(context) {
+    if (context_.busy) {
+      raise_error(invalid_argument(
+          "this ExecutionContext is running on another thread: use one context per thread "
+          "(engine.create_execution_context())"));
+    }
+    context_.busy = true;
+  }
+  ~BusyGuard() { context_.busy = false; }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  Context& context_;
 };
 
 std::string input_names(const Engine& engine) {
@@ -66,6 +87,7 @@ py::array prepare_input(const py::handle& value, const IoTensor& io, const std::
 // Runs the context on the inputs given as {name: array}, [array, ...] or one array; returns the
 // outputs in the same form (a dict for a dict, else a list).
 py::object execute(Context& self, const py::object& inputs) {
+  const BusyGuard busy(self);
   const Engine& engine = *self.engine;
   const std::string where = "execute";
   std::vector<py::array> arrays(static_cast<size_t>(engine.num_inputs()));
@@ -273,6 +295,7 @@ void init_engine(py::module_& m) {
       .def(
           "set_input_shape",
           [](Context& c, const std::string& name, const py::iterable& shape) {
+            const BusyGuard busy(c);
             check(c.context->set_input_shape(name, dims_from_sequence(shape)));
           },
           py::arg("name"), py::arg("shape"))

@@ -1,6 +1,7 @@
 // types.h: DataType, Dims (as tuples) and Weights (as numpy arrays).
 #include "int8rt/types.h"
 
+#include <bit>
 #include <cstring>
 
 #include "bindings.h"
@@ -28,6 +29,15 @@ py::dtype to_numpy_dtype(DataType type) {
 DataType from_numpy_dtype(const py::dtype& dtype, const std::string& what) {
   const char kind = dtype.kind();
   const auto size = dtype.itemsize();
+  // '=' native, '|' not applicable (one byte); '<' or '>' may be the other byte order.
+  const char order = dtype.byteorder();
+  const char native = std::endian::native == std::endian::little ? '<' : '>';
+  if (order != '=' && order != '|' && order != native) {
+    raise_error(invalid_argument(what, ": numpy dtype ",
+                                 std::string(py::str(static_cast<const py::handle&>(dtype))),
+                                 " is not in this machine's byte order (convert it with "
+                                 "array.astype(array.dtype.newbyteorder('=')))"));
+  }
   if (kind == 'f' && size == 4) return DataType::kFloat;
   if (kind == 'i' && size == 1) return DataType::kInt8;
   if (kind == 'u' && size == 1) return DataType::kUInt8;

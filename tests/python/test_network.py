@@ -145,6 +145,12 @@ def test_network_errors_raise_error_with_names():
         net.add_layer(int8rt.OpType.Relu, "r", [x], int8rt.ConvAttrs())
     with pytest.raises(int8rt.Error, match="int8rt DataType"):
         net.add_constant("f16", np.zeros(3, dtype=np.float16))
+    # The other byte order is refused rather than read byte-swapped.
+    other = ">" if np.little_endian else "<"
+    with pytest.raises(int8rt.Error, match="byte order"):
+        net.add_constant("swapped", np.arange(3, dtype=np.dtype(np.float32).newbyteorder(other)))
+    explicit_native = np.dtype(np.float32).newbyteorder("<" if np.little_endian else ">")
+    assert net.add_constant("native", np.ones(3, dtype=explicit_native)).dtype == int8rt.DataType.FLOAT
     assert net.find_tensor("nope") is None and net.find_layer("nope") is None
 
 
