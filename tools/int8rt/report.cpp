@@ -232,13 +232,27 @@ Result<Gathered> gather(const Args& args, Logger& logger) {
       config->set_flag(BuilderFlag::kObeyPrecisionConstraints);
     }
     std::unique_ptr<StreamCalibrator> calibrator;
-    if (args.has("calib-data")) {
+    size_t from_histograms = 0;
+    if (args.has("calib-data") && !args.has("cache")) {
+      // The histograms' pass computed the ranges a calibrating build would (the same algorithm,
+      // propagation and search): the engine takes them instead of calibrating again.
+      std::vector<TensorRange> ranges;
+      for (const TensorHistogram& h : inputs.calibration->tensors) {
+        const Tensor* t = network->find_tensor(h.name);
+        if (t != nullptr && !t->dynamic_range_is_set()) ranges.push_back({h.name, h.amax});
+      }
+      INT8RT_RETURN_IF_ERROR(set_dynamic_ranges(*network, ranges));
+      from_histograms = ranges.size();
+    } else if (args.has("calib-data")) {
       INT8RT_ASSIGN_OR_RETURN(calibrator, make_calibrator(args, g.batch, args.get("cache")));
       config->set_int8_calibrator(calibrator.get());
     }
     const auto start = std::chrono::steady_clock::now();
     INT8RT_ASSIGN_OR_RETURN(int8, builder.build(*network, *config));
     std::string how = "built in " + seconds_text(seconds_since(start));
+    if (from_histograms > 0) {
+      how += ", " + std::to_string(from_histograms) + " ranges from the calibration above";
+    }
     if (calibrator) {
       how += calibrator->batches_served() > 0
                  ? ", calibrated on " + std::to_string(calibrator->batches_served()) +
