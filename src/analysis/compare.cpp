@@ -7,8 +7,10 @@
 //
 //   SQNR = 10·log10(Σr² / Σe²)     cosine = Σrq / sqrt(Σr² · Σq²)     rel L2 = sqrt(Σe² / Σr²)
 //
-// Rows past the samples of a zero-padded last batch are left out of tensors whose axis 0 is the
-// batch (every tensor of a classifier that keeps its batch axis).
+// A last batch with fewer samples runs at its own batch size where both engines can (a context
+// takes any batch up to the built one); an engine whose graph fixed its batch runs it zero-padded,
+// and then the padding rows are left out of tensors whose axis 0 is the batch (a tensor that lost
+// its batch axis, e.g. to a Reshape to [N·K], still counts them).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -165,6 +167,21 @@ Status check_same_input(const Engine& fp32, const Engine& int8) {
   return Status::ok();
 }
 
+// Sets both contexts to run `rows` samples when both engines can; leaves them at the full batch
+// (the input zero-padded) otherwise.
+void run_short_batch(ExecutionContext& fp32, ExecutionContext& int8, const std::string& name,
+                     int64_t rows) {
+  const Dims full = fp32.input_shape(0);
+  Dims dims = full;
+  dims[0] = rows;
+  const bool fits = fp32.set_input_shape(name, dims).is_ok() && fp32.output_shape(0).is_ok() &&
+                    int8.set_input_shape(name, dims).is_ok() && int8.output_shape(0).is_ok();
+  if (!fits) {
+    (void)fp32.set_input_shape(name, full);
+    (void)int8.set_input_shape(name, full);
+  }
+}
+
 }  // namespace
 
 Result<Comparison> compare_engines(const Engine& fp32, const Engine& int8, DataSource& data,
@@ -201,6 +218,9 @@ Result<Comparison> compare_engines(const Engine& fp32, const Engine& int8, DataS
   for (;;) {
     INT8RT_ASSIGN_OR_RETURN(bool more, stream.next(input));
     if (!more) break;
+    if (input.count < batch) {
+      run_short_batch(*fp32_run.context, *int8_run.context, fp32.input(0).name, input.count);
+    }
     const void* inputs[] = {input.data.data()};
     void* fp32_out[] = {fp32_scores.data()};
     void* int8_out[] = {int8_scores.data()};

@@ -175,6 +175,47 @@ TEST(CompareEngines, NonFiniteValuesAreCountedApart) {
   EXPECT_TRUE(std::isfinite(logits->sqnr_db)) << logits->sqnr_db;
 }
 
+// x [N,4] -> Reshape [-1] -> flat [N·4] -> Reshape [-1, 4] -> Gemm -> logits: "flat" has no
+// batch axis. 10 samples in batches of 4: the last batch of 2 runs at batch 2, so every tensor
+// counts exactly the values of the 10 samples (a zero-padded run would add 2 rows to "flat").
+TEST(CompareEngines, ShortLastBatchCountsOnlyItsSamples) {
+  auto net = std::make_unique<Network>();
+  Tensor* x = net->add_input("x", DataType::kFloat, Dims{Dims::kDynamic, kWidth}).value();
+  auto shape = [&](const char* name, std::vector<int64_t> extents) {
+    const auto rank = static_cast<int64_t>(extents.size());
+    return net->add_constant(name, Weights::from_vector(DataType::kInt64, Dims{rank}, extents))
+        .value();
+  };
+  Tensor* flat =
+      net->add_layer(OpType::kReshape, "flatten", {x, shape("s1", {-1})}, ReshapeAttrs{}, {"flat"})
+          .value()
+          ->output(0);
+  Tensor* rows = net->add_layer(OpType::kReshape, "unflatten", {flat, shape("s2", {-1, kWidth})},
+                                ReshapeAttrs{}, {"rows"})
+                     .value()
+                     ->output(0);
+  std::vector<float> w(kWidth * kClasses, 0.25f);
+  Tensor* wt =
+      net->add_constant("W", Weights::from_vector(DataType::kFloat, Dims{kWidth, kClasses}, w))
+          .value();
+  Layer* fc = net->add_layer(OpType::kGemm, "fc", {rows, wt}, GemmAttrs{}, {"logits"}).value();
+  ASSERT_TRUE(net->mark_output(fc->output(0)).is_ok());
+
+  const Samples samples(10, kWidth, /*seed=*/4, kClasses);
+  auto engine = analysis_testing::build(*net, "x", Dims{4, kWidth}, Backend::kCpu, false);
+  ASSERT_NE(engine, nullptr);
+  auto source = samples.source();
+  auto result = compare_engines(*engine, *engine, *source);
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  EXPECT_EQ(result->samples, 10);
+  const TensorComparison* flat_stats = find(*result, "flat");
+  ASSERT_NE(flat_stats, nullptr);
+  EXPECT_EQ(flat_stats->count, 10 * kWidth);
+  const TensorComparison* logits = find(*result, "logits");
+  ASSERT_NE(logits, nullptr);
+  EXPECT_EQ(logits->count, 10 * kClasses);
+}
+
 TEST(CompareEngines, IdenticalEnginesHaveNoError) {
   const Samples samples(20, kWidth, 5, kClasses);
   auto net = tiny_network(1.0f, 3);
