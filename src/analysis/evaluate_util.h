@@ -33,7 +33,8 @@ struct ClassifierRun {
 Result<ClassifierRun> classifier_run(const Engine& engine, const DataSource& data, int64_t batch,
                                      std::string_view what);
 
-// The index of the first largest value (numpy's argmax).
+// The index of the first largest value (numpy's argmax on rows without NaN; a NaN never wins
+// here, where numpy would return its index).
 inline int64_t argmax(const float* row, int64_t count) {
   int64_t best = 0;
   for (int64_t c = 1; c < count; ++c) {

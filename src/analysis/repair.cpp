@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -251,11 +253,15 @@ class Search {
     std::vector<size_t> order(candidates.size());
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = i;
+    // A NaN (an output error of inf − inf) ranks last: the comparison must stay a strict weak
+    // order for the sort.
+    const auto key = [](double v) {
+      return std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
+    };
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      if (candidates[a].sensitivity != candidates[b].sensitivity) {
-        return candidates[a].sensitivity > candidates[b].sensitivity;
-      }
-      return error_gain[a] > error_gain[b];
+      const double sa = key(candidates[a].sensitivity), sb = key(candidates[b].sensitivity);
+      if (sa != sb) return sa > sb;
+      return key(error_gain[a]) > key(error_gain[b]);
     });
     std::vector<LayerSensitivity> ranked;
     for (size_t i : order)

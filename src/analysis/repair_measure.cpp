@@ -82,7 +82,7 @@ Result<OutputRun> run_outputs(const Engine& engine, DataSource& data, int64_t ba
       const float* r = scores.data() + i * row;
       run.outputs.insert(run.outputs.end(), r, r + row);
       if (b.labels.empty()) continue;
-      int64_t best = 0;  // the first maximum, as evaluate_top1 and numpy's argmax
+      int64_t best = 0;  // the first maximum, as evaluate_top1 (NaN scores never win)
       for (int64_t c = 1; c < row; ++c) {
         if (r[c] > r[best]) best = c;
       }
