@@ -6,6 +6,8 @@
 #include <limits>
 #include <random>
 
+#include "analysis/evaluate_util.h"
+
 namespace int8rt::analysis {
 
 Result<std::unique_ptr<DatasetSource>> load_samples(DataSource& source, int64_t count) {
@@ -82,11 +84,7 @@ Result<OutputRun> run_outputs(const Engine& engine, DataSource& data, int64_t ba
       const float* r = scores.data() + i * row;
       run.outputs.insert(run.outputs.end(), r, r + row);
       if (b.labels.empty()) continue;
-      int64_t best = 0;  // the first maximum, as evaluate_top1 (NaN scores never win)
-      for (int64_t c = 1; c < row; ++c) {
-        if (r[c] > r[best]) best = c;
-      }
-      run.accuracy.correct += best == b.labels[static_cast<size_t>(i)];
+      run.accuracy.correct += argmax(r, row) == b.labels[static_cast<size_t>(i)];
     }
     run.accuracy.total += b.count;
   }
