@@ -17,6 +17,7 @@
 #include <map>
 
 #include "analysis/evaluate_util.h"
+#include "analysis/progress_phase.h"
 #include "int8rt/analysis.h"
 
 namespace int8rt {
@@ -212,7 +213,7 @@ Result<Comparison> compare_engines(const Engine& fp32, const Engine& int8, DataS
   std::vector<float> int8_scores(fp32_scores.size());
   Comparison result;
   result.labelled = data.has_labels();
-  if (options.progress) options.progress->phase_start("comparison", stream.num_batches());
+  analysis::ProgressPhase phase(options.progress, "comparison", stream.num_batches());
   Batch input;
   int64_t batches = 0;
   for (;;) {
@@ -240,13 +241,10 @@ Result<Comparison> compare_engines(const Engine& fp32, const Engine& int8, DataS
     }
     result.samples += input.count;
     ++batches;
-    if (options.progress &&
-        !options.progress->step_complete("comparison", batches, result.samples)) {
-      options.progress->phase_finish("comparison");
+    if (!phase.step(batches, result.samples)) {
       return invalid_argument("comparison cancelled after ", batches, " batches");
     }
   }
-  if (options.progress) options.progress->phase_finish("comparison");
   if (result.labelled) {
     result.fp32_accuracy.total = result.samples;
     result.int8_accuracy.total = result.samples;

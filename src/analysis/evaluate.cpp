@@ -4,6 +4,7 @@
 // first `count` rows are counted, so the engine always runs at one batch size (a graph that fixed
 // its batch at build time runs too).
 #include "analysis/evaluate_util.h"
+#include "analysis/progress_phase.h"
 #include "int8rt/analysis.h"
 
 namespace int8rt {
@@ -20,7 +21,7 @@ Result<Accuracy> evaluate_top1(const Engine& engine, DataSource& data,
   BatchStream stream(data, batch, options.max_samples);
   if (stream.size() == 0) return invalid_argument("data \"", data.name(), "\": no samples");
   std::vector<float> scores(static_cast<size_t>(batch * run.classes));
-  if (options.progress) options.progress->phase_start("evaluation", stream.num_batches());
+  analysis::ProgressPhase phase(options.progress, "evaluation", stream.num_batches());
   Accuracy accuracy;
   Batch input;
   int64_t batches = 0;
@@ -39,13 +40,10 @@ Result<Accuracy> evaluate_top1(const Engine& engine, DataSource& data,
     }
     accuracy.total += input.count;
     ++batches;
-    if (options.progress &&
-        !options.progress->step_complete("evaluation", batches, accuracy.total)) {
-      options.progress->phase_finish("evaluation");
+    if (!phase.step(batches, accuracy.total)) {
       return invalid_argument("evaluation cancelled after ", batches, " batches");
     }
   }
-  if (options.progress) options.progress->phase_finish("evaluation");
   return accuracy;
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/progress_phase.h"
 #include "analysis/repair_measure.h"
 #include "core/file_io.h"
 
@@ -221,7 +222,7 @@ class Search {
       if (members.empty()) continue;
       candidates.push_back({info.name, std::move(members), info.op, {}, 0.0, 0.0});
     }
-    if (options_.progress) options_.progress->phase_start("sensitivity", ssize(candidates));
+    analysis::ProgressPhase phase(options_.progress, "sensitivity", ssize(candidates));
     const bool one_fp32 = options_.isolation == Isolation::kLayerFp32;
     std::vector<double> error_gain(candidates.size());  // larger: more sensitive
     for (size_t i = 0; i < candidates.size(); ++i) {
@@ -241,13 +242,11 @@ class Search {
                                             : reference.accuracy.value() - run.accuracy.value();
       c.sensitivity =
           options_.measure == SensitivityMeasure::kAccuracy ? accuracy_gain : error_gain[i];
-      if (options_.progress &&
-          !options_.progress->step_complete("sensitivity", static_cast<int64_t>(i) + 1,
-                                            (static_cast<int64_t>(i) + 1) * subset_set_->size())) {
+      const auto done = static_cast<int64_t>(i) + 1;
+      if (!phase.step(done, done * subset_set_->size())) {
         return invalid_argument("repair cancelled during the sensitivity ranking");
       }
     }
-    if (options_.progress) options_.progress->phase_finish("sensitivity");
     // Most sensitive first; equal accuracy gains are ordered by the output error removed, then
     // network order.
     std::vector<size_t> order(candidates.size());
@@ -274,7 +273,7 @@ class Search {
   // The first k of the ranking in FP32, k = 1, 2, ... until the target is met.
   Status greedy() {
     const int steps = std::min<int>(options_.max_layers, ssize(result_.sensitivities));
-    if (options_.progress) options_.progress->phase_start("repair", steps);
+    analysis::ProgressPhase phase(options_.progress, "repair", steps);
     std::vector<const LayerSensitivity*> chosen;
     RepairStep best{0, result_.int8_accuracy};
     std::unique_ptr<Engine> best_engine;
@@ -287,13 +286,11 @@ class Search {
         best = {k, accuracy};
         best_engine = std::move(engine);
       }
-      if (options_.progress &&
-          !options_.progress->step_complete("repair", k, k * eval_set_->size())) {
+      if (!phase.step(k, k * eval_set_->size())) {
         return invalid_argument("repair cancelled during the search");
       }
       if (meets(accuracy)) break;
     }
-    if (options_.progress) options_.progress->phase_finish("repair");
     result_.target_met = meets(best.accuracy);
     if (!result_.target_met) {
       std::ostringstream message;
