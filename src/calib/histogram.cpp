@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace int8rt::calib {
 
@@ -48,21 +49,29 @@ void Histogram::add(std::span<const float> values) {
     amax_ = std::max(amax_, batch_amax);
     grow_to(range_exponent(batch_amax));
   }
-  // Pass 2: one counter slot per value, chosen without branches: the bin floor(|v| / w) with
-  // w = 2^exponent / kBins (a multiplication by a power of two, exact), or a slot for zeros, NaN
-  // or Inf. fmin keeps NaN and Inf out of the float-to-integer conversion.
+  // Pass 2: one counter slot per value: the bin floor(|v| / w) with w = 2^exponent / kBins (a
+  // multiplication by a power of two, exact), or a slot for zeros, NaN or Inf. fmin keeps NaN and
+  // Inf out of the float-to-integer conversion. The special slots are chosen by masks on the bit
+  // pattern, not by compares the compiler may turn into branches: a ReLU output, half zeros in
+  // random places, would mispredict every other value (2.7x slower measured).
   constexpr uint32_t kZeroSlot = kBins, kNanSlot = kBins + 1, kInfSlot = kBins + 2;
   std::array<uint64_t, kBins + 3> slots{};
   const double inverse_width = empty() ? 0.0 : std::ldexp(1.0, 11 - exponent_);
   static_assert(kBins == 1 << 11);
   for (float v : values) {
-    const float a = std::fabs(v);
-    const double bin = std::fmin(static_cast<double>(a) * inverse_width, kBins - 1.0);
-    uint32_t slot = static_cast<uint32_t>(bin);
-    slot = a == 0.0f ? kZeroSlot : slot;
-    slot = std::isinf(a) ? kInfSlot : slot;
-    slot = std::isnan(a) ? kNanSlot : slot;
-    ++slots[slot];
+    uint32_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    bits &= 0x7fffffffu;  // |v|
+    float a = 0.0f;
+    std::memcpy(&a, &bits, sizeof a);
+    const auto binned =
+        static_cast<uint32_t>(std::fmin(static_cast<double>(a) * inverse_width, kBins - 1.0));
+    const uint32_t zero = 0u - static_cast<uint32_t>(bits == 0);
+    const uint32_t inf = 0u - static_cast<uint32_t>(bits == 0x7f800000u);
+    const uint32_t nan = 0u - static_cast<uint32_t>(bits > 0x7f800000u);
+    const uint32_t special = zero | inf | nan;
+    ++slots[(special & ((zero & kZeroSlot) | (inf & kInfSlot) | (nan & kNanSlot))) |
+            (~special & binned)];
   }
   for (int b = 0; b < kBins; ++b)
     counts_[static_cast<size_t>(b)] += slots[static_cast<size_t>(b)];
