@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace int8rt::calib {
@@ -72,6 +75,58 @@ TEST(Histogram, OnlyZerosLeavesItEmpty) {
 
 // Growing the range batch after batch gives exactly the histogram of one pass over all the data,
 // whatever the order of the batches.
+// Every bin count against a naive count in long double (floor(|v| / w), the last bin for |v| = R),
+// over ranges from 2^-130 (below float32's normal range: the scalar path) to 2^100, lengths that
+// are not multiples of the SIMD width, and zeros, -0, denormals, NaN and Inf mixed in.
+TEST(Histogram, EveryBinMatchesANaiveCount) {
+  std::mt19937 rng(17);
+  const float denormal = std::numeric_limits<float>::denorm_min() * 37;
+  for (int exponent : {-130, -117, -116, -20, 0, 3, 40, 100}) {
+    for (size_t n : {size_t{1}, size_t{7}, size_t{9}, size_t{4096 + 5}, size_t{10001}}) {
+      const std::string config =
+          "range 2^" + std::to_string(exponent) + ", " + std::to_string(n) + " values";
+      std::uniform_real_distribution<double> unit(-1.0, 1.0);
+      std::vector<float> values(n);
+      for (float& v : values)
+        v = static_cast<float>(std::ldexp(unit(rng), exponent));
+      values[0] = static_cast<float>(std::ldexp(1.0, exponent));  // exactly R: the last bin
+      if (n > 8) {
+        values[1] = 0.0f;
+        values[2] = -0.0f;
+        values[3] = std::numeric_limits<float>::quiet_NaN();
+        values[4] = -std::numeric_limits<float>::infinity();
+        values[5] = denormal;
+        values[n - 1] = std::numeric_limits<float>::infinity();
+      }
+      Histogram h;
+      h.add(values);
+      ASSERT_EQ(h.exponent(), exponent) << config;
+      std::vector<uint64_t> expected(Histogram::kBins, 0);
+      uint64_t zeros = 0, nans = 0, infs = 0;
+      for (float v : values) {
+        if (std::isnan(v)) {
+          ++nans;
+        } else if (std::isinf(v)) {
+          ++infs;
+        } else if (v == 0.0f) {
+          ++zeros;
+        } else {
+          const long double bin =
+              std::floor(std::fabs(static_cast<long double>(v)) / std::ldexp(1.0L, exponent - 11));
+          ++expected[static_cast<size_t>(std::min<long double>(bin, Histogram::kBins - 1))];
+        }
+      }
+      EXPECT_EQ(h.zero_count(), zeros) << config;
+      EXPECT_EQ(h.nan_count(), nans) << config;
+      EXPECT_EQ(h.inf_count(), infs) << config;
+      for (int b = 0; b < Histogram::kBins; ++b) {
+        ASSERT_EQ(h.counts()[static_cast<size_t>(b)], expected[static_cast<size_t>(b)])
+            << config << ", bin " << b;
+      }
+    }
+  }
+}
+
 TEST(Histogram, GrowthAcrossBatchesEqualsOnePass) {
   std::vector<std::vector<float>> batches;
   for (uint32_t i = 0; i < 6; ++i)
