@@ -43,6 +43,10 @@ void init_report(py::module_& m);
 // raised during the build).
 [[noreturn]] void raise_error(const Status& status, const py::object& cause = py::none());
 
+// "<Type>: <message>" and the formatted traceback of a Python exception caught in C++, for a
+// Status that stops the work Python code was called from. Needs the GIL.
+std::string describe_python_error(py::error_already_set& error);
+
 inline void check(const Status& status) {
   if (!status.is_ok()) raise_error(status);
 }

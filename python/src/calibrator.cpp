@@ -85,22 +85,9 @@ class PythonCalibratorState {
  private:
   Status remember(const char* method, py::error_already_set& error) {
     exception_ = error.value();
-    std::string text;
-    try {
-      py::object trace =
-          error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
-      py::object lines = py::module_::import("traceback")
-                             .attr("format_exception")(error.type(), error.value(), trace);
-      text = py::str("").attr("join")(lines).cast<std::string>();
-    } catch (const std::exception&) {
-      text = error.what();
-    }
-    while (!text.empty() && text.back() == '\n')
-      text.pop_back();
     const std::string cls = py::str(self().get_type().attr("__name__"));
     failure_ = invalid_argument("Python calibrator ", cls, ".", method, "() raised ",
-                                std::string(py::str(error.type().attr("__name__"))), ": ",
-                                std::string(py::str(error.value())), "\n", text);
+                                describe_python_error(error));
     return failure_;
   }
 

@@ -19,24 +19,6 @@ namespace int8rt::python {
 
 namespace {
 
-// "<Type>: <message>" and the formatted traceback of `error`.
-std::string describe(py::error_already_set& error) {
-  std::string text;
-  try {
-    py::object trace =
-        error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
-    py::object lines = py::module_::import("traceback")
-                           .attr("format_exception")(error.type(), error.value(), trace);
-    text = py::str("").attr("join")(lines).cast<std::string>();
-  } catch (const std::exception&) {
-    text = error.what();
-  }
-  while (!text.empty() && text.back() == '\n')
-    text.pop_back();
-  return std::string(py::str(error.type().attr("__name__"))) + ": " +
-         std::string(py::str(error.value())) + "\n" + text;
-}
-
 // The Python `evaluate` callable of one repair_precision call and the first exception it raised.
 // Lives in the binding's frame; the std::function holds a pointer to it, so copying the options
 // inside the search (without the GIL) touches no Python reference count.
@@ -93,7 +75,8 @@ class PythonEvaluate {
 
   Status remember(py::error_already_set& error) {
     exception_ = error.value();
-    failure_ = invalid_argument("repair: the evaluate callable raised ", describe(error));
+    failure_ =
+        invalid_argument("repair: the evaluate callable raised ", describe_python_error(error));
     return failure_;
   }
 

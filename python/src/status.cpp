@@ -38,4 +38,21 @@ void init_status(py::module_& m) {
   m.attr("Error") = py::reinterpret_borrow<py::object>(error_type);
 }
 
+std::string describe_python_error(py::error_already_set& error) {
+  std::string text;
+  try {
+    py::object trace =
+        error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
+    py::object lines = py::module_::import("traceback")
+                           .attr("format_exception")(error.type(), error.value(), trace);
+    text = py::str("").attr("join")(lines).cast<std::string>();
+  } catch (const std::exception&) {
+    text = error.what();
+  }
+  while (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  return std::string(py::str(error.type().attr("__name__"))) + ": " +
+         std::string(py::str(error.value())) + "\n" + text;
+}
+
 }  // namespace int8rt::python
