@@ -48,11 +48,13 @@ class CliReport : public ::testing::Test {
 TEST_F(CliReport, EngineScoresWhatACalibratedBuildScores) {
   constexpr int kSamples = 500;
   const std::string page = dir_.file("lenet.html");
-  CliResult report =
-      run_cli({"report", "--onnx", lenet_, "--calib-data", calibration_, "--data", held_out_,
-               "--batch", "64", "--max-samples", std::to_string(kSamples), "--out", page});
+  CliResult report = run_cli({"report", "--onnx", lenet_, "--calib-data", calibration_, "--data",
+                              held_out_, "--batch", "64", "--max-samples", std::to_string(kSamples),
+                              "--out", page, "--json"});
   ASSERT_EQ(report.exit_code, 0) << report.command << "\n" << report.err;
-  EXPECT_NE(report.out.find("report written to " + page), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("\"out\": \"" + page + "\""), std::string::npos) << report.out;
+  EXPECT_EQ(json_integer(report.out, "samples"), kSamples) << report.out;
+  EXPECT_EQ(json_integer(report.out, "tensor_histograms"), 15) << report.out;  // LeNet's 15
   const std::string html = slurp(page);
   const size_t comparison = html.find("\"comparison\": {");
   ASSERT_NE(comparison, std::string::npos) << "no comparison in the page";
@@ -60,6 +62,7 @@ TEST_F(CliReport, EngineScoresWhatACalibratedBuildScores) {
   ASSERT_NE(int8_accuracy, std::string::npos);
   const long long page_correct = json_integer(html, "correct", int8_accuracy);
   EXPECT_EQ(json_integer(html, "total", int8_accuracy), kSamples);
+  EXPECT_EQ(json_integer(report.out, "bytes"), static_cast<long long>(html.size())) << report.out;
 
   // The same calibration through the builder's calibrator (a cache in between), then eval.
   CliResult eval = run_cli({"eval", "--onnx", lenet_, "--int8", "--calib-data", calibration_,

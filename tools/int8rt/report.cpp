@@ -44,7 +44,8 @@ std::vector<Flag> report_flags() {
                "samples per batch (default: the model's fixed batch, else " +
                    std::to_string(kDefaultBatch) + ";\nwith --engine its built batch)"},
               {"shapes", "NAME:DIMS,...", "build shapes of inputs with dynamic axes", true},
-              {"title", "TEXT", "the page title (default: \"int8rt report: MODEL\")"}});
+              {"title", "TEXT", "the page title (default: \"int8rt report: MODEL\")"},
+              {"json", "", "print what was written as JSON (the page's data: report_json)"}});
   flags.insert(flags.begin() + 1, own.begin(), own.end());
   return flags;
 }
@@ -52,7 +53,8 @@ std::vector<Flag> report_flags() {
 constexpr char kUsage[] =
     "usage: int8rt report --onnx MODEL.onnx --out FILE.html --calib-data SPEC [--data SPEC]\n"
     "                     [--max-samples N] [--calibrator NAME] [--cache FILE] [--ranges FILE]\n"
-    "                     [--engine FILE.plan] [--batch B] [--backend cpu|reference] [--verbose]\n"
+    "                     [--engine FILE.plan] [--batch B] [--backend cpu|reference] [--json]\n"
+    "                     [--verbose]\n"
     "\n"
     "Writes one HTML page (no network access needed to view it) showing:\n"
     "  - every tensor's |x| histogram over --calib-data (log counts) with the threshold that\n"
@@ -301,6 +303,23 @@ int report_command(const std::vector<std::string>& argv) {
   if (!written.is_ok()) return report_error("report", written.status().with_context("--out"));
   const size_t tensors = inputs.calibration ? inputs.calibration->tensors.size() : 0;
   const size_t compared = inputs.comparison ? inputs.comparison->tensors.size() : 0;
+  if (args->has("json")) {
+    const Accuracy none;
+    const Comparison* c = inputs.comparison ? &*inputs.comparison : nullptr;
+    const auto accuracy = [&](const Accuracy& a) {
+      return c != nullptr && c->labelled ? json_number(a.value()) : std::string("null");
+    };
+    std::printf(
+        "{\"out\": %s, \"bytes\": %zu, \"tensor_histograms\": %zu, \"compared_tensors\": %zu, "
+        "\"layers\": %zu, \"seconds\": %s, \"samples\": %lld, \"fp32_accuracy\": %s, "
+        "\"int8_accuracy\": %s}\n",
+        json_string(out).c_str(), *written, tensors, compared, inputs.layers.size(),
+        json_number(seconds_since(start)).c_str(),
+        static_cast<long long>(c != nullptr ? c->samples : 0),
+        accuracy(c != nullptr ? c->fp32_accuracy : none).c_str(),
+        accuracy(c != nullptr ? c->int8_accuracy : none).c_str());
+    return kExitOk;
+  }
   std::printf(
       "report written to %s (%.1f KiB): %zu tensor histograms, %zu compared tensors, %zu layers "
       "in %.2f s\n",
