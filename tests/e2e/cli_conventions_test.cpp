@@ -228,6 +228,18 @@ TEST_F(CliConventions, JsonOfEveryCommandParsesWithItsFields) {
 
   // eval's fields are documented with it; here only that its output parses.
   expect_json(run_cli({"eval", "--engine", plan, "--data", held_out_, "--json"}), "assert d");
+
+  // compare and report: their JSON parses and agrees on the samples compared.
+  expect_json(run_cli({"compare", "--onnx", lenet_, "--engine", plan, "--data", held_out_,
+                       "--max-samples", "30", "--json"}),
+              "assert d['samples'] == 30 and d['labelled'] is True\n"
+              "assert len(d['tensors']) > 0 and all('sqnr_db' in t for t in d['tensors'])");
+  const std::string page = dir_.file("report.html");
+  expect_json(run_cli({"report", "--onnx", lenet_, "--engine", plan, "--data", held_out_,
+                       "--max-samples", "30", "--out", page, "--json"}),
+              "import os\n"
+              "assert d['samples'] == 30 and d['bytes'] == os.path.getsize(d['out'])\n"
+              "assert d['layers'] > 0 and d['compared_tensors'] > 0");
 }
 
 // Progress bars go to a terminal, never into a pipe or a log.
