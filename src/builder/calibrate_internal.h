@@ -72,8 +72,8 @@ std::vector<float> build_thresholds(const Network& network, const Collected& col
 
 // The per-tensor threshold search (ThresholdSearch::kPerTensor; calibrate_search.cpp): which
 // tensors are searched, the consuming layers that judge their thresholds, and the values kept for
-// it on the first calibration batches (about kSearchSamples samples, at most kSearchBytes unless
-// a single batch is larger).
+// it on the first calibration batches (about kSearchSamples samples; the kept values and the
+// consumers' reference outputs at most kSearchBytes unless a single batch is larger).
 inline constexpr int64_t kSearchSamples = 64;
 inline constexpr int64_t kSearchBytes = int64_t{512} << 20;
 

@@ -303,13 +303,27 @@ Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network
       }
     }
   }
-  // About kSearchSamples samples, fewer batches where a batch of the kept tensors exceeds
-  // kSearchBytes, never fewer than one batch.
+  // About kSearchSamples samples, fewer batches where a batch of what the search holds exceeds
+  // kSearchBytes, never fewer than one batch. It holds the kept inputs and, per consumer, its
+  // FP32 outputs on them (the reference its candidates are scored against).
   const int64_t batch = std::max<int64_t>(1, calibrator.batch_size());
   int64_t bytes_per_batch = 0;
   for (const std::string& name : plan->kept.names) {
     const Tensor* t = calibration_graph.find_tensor(name);
     if (t != nullptr) bytes_per_batch += t->dims().volume() * static_cast<int64_t>(sizeof(float));
+  }
+  std::set<const Layer*> consumers;
+  for (const auto& [name, uses] : plan->tensors) {
+    for (const ThresholdSearchPlan::Use& use : uses)
+      consumers.insert(use.layer);
+  }
+  for (const Layer* consumer : consumers) {
+    for (int k = 0; k < consumer->num_outputs(); ++k) {
+      const Tensor* out = consumer->output(k);
+      if (out != nullptr && out->dims().is_static()) {
+        bytes_per_batch += out->dims().volume() * static_cast<int64_t>(sizeof(float));
+      }
+    }
   }
   const int64_t by_samples = (kSearchSamples + batch - 1) / batch;
   const int64_t by_bytes = bytes_per_batch > 0 ? kSearchBytes / bytes_per_batch : by_samples;
