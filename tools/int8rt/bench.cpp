@@ -30,9 +30,7 @@ std::vector<Flag> bench_flags() {
       {"iterations", "N", "timed runs (default 200)"},
       {"threads", "T", "CPU threads (sets OMP_NUM_THREADS for this run)"},
       {"json", "", "print the result as JSON"}};
-  for (Flag& flag : int8_flags("data"))
-    own.push_back(std::move(flag));
-  flags.insert(flags.begin() + 1, own.begin(), own.end());
+  add_command_flags(flags, std::move(own), "data");
   return flags;
 }
 

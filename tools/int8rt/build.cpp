@@ -22,9 +22,7 @@ std::vector<Flag> build_flags() {
        "the batch of a single input with a dynamic axis 0 (default: " +
            std::to_string(kDefaultBatch) + "); also the calibration batch"},
       {"json", "", "print the layers and summary as JSON"}};
-  for (Flag& flag : int8_flags("data"))
-    own.push_back(std::move(flag));
-  flags.insert(flags.begin() + 1, own.begin(), own.end());
+  add_command_flags(flags, std::move(own), "data");
   return flags;
 }
 

@@ -31,11 +31,10 @@ std::vector<Flag> compare_flags() {
       {"top", "N",
        "print the N worst tensors (default " + std::to_string(kDefaultTop) + "; 0: all)"},
       {"json", "", "print the result as JSON (every tensor unless --top is given)"}};
-  for (Flag& flag : int8_flags("calib-data")) {
+  add_command_flags(flags, std::move(own), "calib-data");
+  for (Flag& flag : flags) {
     if (flag.name == "int8") flag.help = "build the INT8 engine (implied without --engine)";
-    own.push_back(std::move(flag));
   }
-  flags.insert(flags.begin() + 1, own.begin(), own.end());
   return flags;
 }
 

@@ -30,9 +30,7 @@ std::vector<Flag> eval_flags() {
        "also print the labels and the predicted classes of the first N\nsamples (\"Expected "
        "Predictions:\" / \"Actual Predictions:\")"},
       {"json", "", "print the result as JSON"}};
-  for (Flag& flag : int8_flags("calib-data"))
-    own.push_back(std::move(flag));
-  flags.insert(flags.begin() + 1, own.begin(), own.end());
+  add_command_flags(flags, std::move(own), "calib-data");
   return flags;
 }
 

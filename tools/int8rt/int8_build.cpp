@@ -61,6 +61,13 @@ std::vector<Flag> int8_flags(const std::string& data_flag) {
   return flags;
 }
 
+void add_command_flags(std::vector<Flag>& flags, std::vector<Flag> own,
+                       const std::string& data_flag) {
+  for (Flag& flag : int8_flags(data_flag))
+    own.push_back(std::move(flag));
+  flags.insert(flags.begin() + 1, own.begin(), own.end());
+}
+
 Result<StreamCalibratorOptions> parse_calibrator_options(const Args& args) {
   StreamCalibratorOptions options;
   const std::string name = args.get("calibrator", "entropy2");

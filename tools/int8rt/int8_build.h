@@ -26,6 +26,10 @@ void apply_threshold_search(const Args& args, BuilderConfig& config);
 // --int8, --data (named `data_flag`: eval's own --data is its labelled set), --cache, --ranges,
 // --layer-precisions, --obey-precision-constraints, then calibrator_flags().
 std::vector<Flag> int8_flags(const std::string& data_flag);
+// The flags of a command that builds engines: `flags` (engine_flags(), --onnx first) with the
+// command's `own` flags and then int8_flags(data_flag) inserted after --onnx.
+void add_command_flags(std::vector<Flag>& flags, std::vector<Flag> own,
+                       const std::string& data_flag);
 
 // StreamCalibratorOptions from calibrator_flags() (the batch and cache path are left to the
 // caller).

@@ -40,9 +40,7 @@ std::vector<Flag> repair_flags() {
       {"latency-iterations", "N", "timed runs per engine, median reported (default 50; 0: none)"},
       {"json", "", "print the result as JSON"},
   };
-  for (Flag& flag : int8_flags("calib-data"))
-    own.push_back(std::move(flag));
-  flags.insert(flags.begin() + 1, own.begin(), own.end());
+  add_command_flags(flags, std::move(own), "calib-data");
   return flags;
 }
 

@@ -28,9 +28,7 @@ std::vector<Flag> run_flags() {
       {"shapes", "NAME:DIMS,...", "build shapes of inputs, e.g. input:1x3x224x224", true},
       {"output-dir", "DIR", "write each output to DIR/<name>.npy (created if missing)"},
       {"json", "", "print the summary as JSON"}};
-  for (Flag& flag : int8_flags("data"))
-    own.push_back(std::move(flag));
-  flags.insert(flags.begin() + 1, own.begin(), own.end());
+  add_command_flags(flags, std::move(own), "data");
   return flags;
 }
 
