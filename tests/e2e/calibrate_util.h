@@ -46,12 +46,6 @@ inline std::string json_text_field(const std::string& line, const std::string& k
   return line.substr(begin, line.find('"', begin) - begin);
 }
 
-inline double json_number_field(const std::string& line, const std::string& key) {
-  const size_t at = line.find("\"" + key + "\": ");
-  if (at == std::string::npos) return std::nan("");
-  return std::strtod(line.c_str() + at + key.size() + 4, nullptr);
-}
-
 inline std::vector<JsonTensor> json_tensors(const std::string& json) {
   std::vector<JsonTensor> tensors;
   std::istringstream lines(json);
@@ -60,12 +54,12 @@ inline std::vector<JsonTensor> json_tensors(const std::string& json) {
     if (line.rfind("  {\"name\": ", 0) != 0) continue;
     JsonTensor t;
     t.name = json_text_field(line, "name");
-    t.amax = json_number_field(line, "amax");
-    t.scale = json_number_field(line, "scale");
+    t.amax = json_number(line, "amax");
+    t.scale = json_number(line, "scale");
     t.hex = json_text_field(line, "hex");
     t.source = json_text_field(line, "source");
-    t.nan = json_number_field(line, "nan");
-    t.inf = json_number_field(line, "inf");
+    t.nan = json_number(line, "nan");
+    t.inf = json_number(line, "inf");
     tensors.push_back(t);
   }
   return tensors;

@@ -10,26 +10,21 @@
 namespace int8rt::testing {
 namespace {
 
-double json_number_after(const std::string& json, const std::string& key) {
-  const size_t at = json.find("\"" + key + "\": ");
-  return at == std::string::npos ? -1.0 : std::strtod(json.c_str() + at + key.size() + 4, nullptr);
-}
-
 TEST(CliBench, TimesAnOnnxModelAndReportsConsistentFigures) {
   CliResult r = run_cli({"bench", "--onnx", source_path("models/lenet5_mnist.onnx"), "--batch", "4",
                          "--warmup", "2", "--iterations", "30", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.command << "\n" << r.err;
-  EXPECT_EQ(json_number_after(r.out, "batch"), 4.0) << r.out;
-  EXPECT_EQ(json_number_after(r.out, "iterations"), 30.0) << r.out;
-  const double min = json_number_after(r.out, "min"), median = json_number_after(r.out, "median");
-  const double p99 = json_number_after(r.out, "p99"), max = json_number_after(r.out, "max");
-  const double mean = json_number_after(r.out, "mean");
+  EXPECT_EQ(json_number(r.out, "batch"), 4.0) << r.out;
+  EXPECT_EQ(json_number(r.out, "iterations"), 30.0) << r.out;
+  const double min = json_number(r.out, "min"), median = json_number(r.out, "median");
+  const double p99 = json_number(r.out, "p99"), max = json_number(r.out, "max");
+  const double mean = json_number(r.out, "mean");
   EXPECT_GT(min, 0.0) << r.out;
   EXPECT_LE(min, median);
   EXPECT_LE(median, p99);
   EXPECT_LE(p99, max);
   // Throughput is the batch over the mean latency.
-  EXPECT_NEAR(json_number_after(r.out, "samples_per_second"), 4000.0 / mean, 1e-6 * 4000.0 / mean)
+  EXPECT_NEAR(json_number(r.out, "samples_per_second"), 4000.0 / mean, 1e-6 * 4000.0 / mean)
       << r.out;
 }
 

@@ -73,7 +73,7 @@ TEST_F(CliCalibrateErrors, CacheShowDecodesNvidiaSampleCache) {
   const std::string file = dir_.write("sample_int8.cache", testing::kNvidiaSampleCache);
   CliResult json = run_cli({"cache", "show", file, "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  EXPECT_EQ(testing::json_number_field(json.out, "version"), 7000) << json.out;
+  EXPECT_EQ(testing::json_number(json.out, "version"), 7000) << json.out;
   EXPECT_NE(json.out.find("\"algorithm\": \"EntropyCalibration2\""), std::string::npos) << json.out;
   const auto tensors = json_tensors(json.out);
   ASSERT_EQ(tensors.size(), 7u) << json.out;

@@ -111,8 +111,8 @@ TEST_F(CliCalibrate, EachAlgorithmWritesACacheNamedForIt) {
     EXPECT_TRUE(result.err.empty())
         << "no warnings, no progress bar off a terminal: " << result.err;
     EXPECT_NE(result.out.find("\"cache_reused\": false"), std::string::npos) << result.out;
-    EXPECT_EQ(testing::json_number_field(result.out, "batches"), kBatches) << result.out;
-    EXPECT_EQ(testing::json_number_field(result.out, "samples"), kBatch * kBatches) << result.out;
+    EXPECT_EQ(testing::json_number(result.out, "batches"), kBatches) << result.out;
+    EXPECT_EQ(testing::json_number(result.out, "samples"), kBatch * kBatches) << result.out;
 
     // The file: the header, then "<name>: <8 hex digits>" for every tensor of the report.
     const std::string text = slurp(cache);
@@ -179,7 +179,7 @@ TEST_F(CliCalibrate, SecondRunReusesTheCache) {
 
   CliResult second = run_ok(argv);
   EXPECT_NE(second.out.find("\"cache_reused\": true"), std::string::npos) << second.out;
-  EXPECT_EQ(testing::json_number_field(second.out, "batches"), 0) << second.out;
+  EXPECT_EQ(testing::json_number(second.out, "batches"), 0) << second.out;
   EXPECT_EQ(slurp(cache), written) << "a reused cache is not rewritten";
   auto before = by_name(first.out);
   auto after = by_name(second.out);
@@ -207,7 +207,7 @@ TEST_F(CliCalibrate, CacheOfAnotherAlgorithmIsIgnoredWithAWarning) {
   EXPECT_NE(result.err.find("MinMaxCalibration"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("recalibrating"), std::string::npos) << result.err;
   EXPECT_NE(result.out.find("\"cache_reused\": false"), std::string::npos) << result.out;
-  EXPECT_EQ(testing::json_number_field(result.out, "batches"), kBatches) << result.out;
+  EXPECT_EQ(testing::json_number(result.out, "batches"), kBatches) << result.out;
   EXPECT_EQ(slurp(cache).rfind("TRT-8601-EntropyCalibration2\n", 0), 0u) << slurp(cache);
 }
 
@@ -223,7 +223,7 @@ TEST_F(CliCalibrate, GarbageCacheIsIgnoredWithAWarning) {
     CliResult result = run_ok(argv);
     EXPECT_NE(result.err.find("ignoring the calibration cache"), std::string::npos) << result.err;
     EXPECT_NE(result.out.find("\"cache_reused\": false"), std::string::npos) << result.out;
-    EXPECT_EQ(testing::json_number_field(result.out, "batches"), kBatches) << result.out;
+    EXPECT_EQ(testing::json_number(result.out, "batches"), kBatches) << result.out;
     EXPECT_EQ(slurp(cache).rfind("TRT-8601-EntropyCalibration2\n", 0), 0u) << slurp(cache);
     std::filesystem::remove(cache + ".fingerprint");
   }

@@ -18,18 +18,10 @@ namespace int8rt {
 namespace {
 
 using testing::CliResult;
+using testing::json_number;
 using testing::run_cli;
 using testing::source_path;
 using testing::TempDir;
-
-// The number after "key": in JSON text, searching from `from`; NaN when absent or null.
-double json_number_at(const std::string& json, const std::string& key, size_t from = 0) {
-  const size_t at = json.find("\"" + key + "\": ", from);
-  if (at == std::string::npos) return std::nan("");
-  const char* text = json.c_str() + at + key.size() + 4;
-  if (std::string_view(text, 4) == "null") return std::nan("");
-  return std::strtod(text, nullptr);
-}
 
 struct JsonTensor {
   std::string name;
@@ -46,9 +38,9 @@ std::vector<JsonTensor> json_tensors(const std::string& json) {
     if (name == std::string::npos) continue;
     JsonTensor t;
     t.name = line.substr(name + 10, line.find('"', name + 10) - name - 10);
-    t.sqnr = json_number_at(line, "sqnr_db");
-    t.cosine = json_number_at(line, "cosine");
-    t.count = json_number_at(line, "count");
+    t.sqnr = json_number(line, "sqnr_db");
+    t.cosine = json_number(line, "cosine");
+    t.count = json_number(line, "count");
     const size_t dims = line.find("\"dims\": [");
     std::istringstream extents(line.substr(dims + 9, line.find(']', dims) - dims - 9));
     std::string extent;
@@ -86,8 +78,8 @@ TEST_F(CliCompare, SavedPlanAndInProcessBuildAgreeWithEval) {
   CliResult saved = run_cli({"compare", "--onnx", lenet_, "--engine", plan, "--data", held_out_,
                              "--max-samples", std::to_string(kSamples), "--json"});
   ASSERT_EQ(saved.exit_code, 0) << saved.command << "\n" << saved.err;
-  EXPECT_EQ(json_number_at(saved.out, "samples"), kSamples) << saved.out;
-  EXPECT_EQ(json_number_at(saved.out, "batch"), 64) << saved.out;
+  EXPECT_EQ(json_number(saved.out, "samples"), kSamples) << saved.out;
+  EXPECT_EQ(json_number(saved.out, "batch"), 64) << saved.out;
   EXPECT_NE(saved.out.find("\"labelled\": true"), std::string::npos) << saved.out;
 
   // Each engine on its own, through int8rt eval: the same counts.
@@ -97,15 +89,15 @@ TEST_F(CliCompare, SavedPlanAndInProcessBuildAgreeWithEval) {
                                  std::to_string(kSamples), "--json"});
   ASSERT_EQ(fp32_eval.exit_code, 0) << fp32_eval.err;
   ASSERT_EQ(int8_eval.exit_code, 0) << int8_eval.err;
-  EXPECT_EQ(json_number_at(saved.out, "fp32_correct"), json_number_at(fp32_eval.out, "correct"))
+  EXPECT_EQ(json_number(saved.out, "fp32_correct"), json_number(fp32_eval.out, "correct"))
       << saved.out << "\n"
       << fp32_eval.out;
-  EXPECT_EQ(json_number_at(saved.out, "int8_correct"), json_number_at(int8_eval.out, "correct"))
+  EXPECT_EQ(json_number(saved.out, "int8_correct"), json_number(int8_eval.out, "correct"))
       << saved.out << "\n"
       << int8_eval.out;
-  EXPECT_NEAR(json_number_at(saved.out, "fp32_accuracy"), json_number_at(fp32_eval.out, "accuracy"),
+  EXPECT_NEAR(json_number(saved.out, "fp32_accuracy"), json_number(fp32_eval.out, "accuracy"),
               1e-9);
-  const double agreement = json_number_at(saved.out, "top1_agreement");
+  const double agreement = json_number(saved.out, "top1_agreement");
   EXPECT_GE(agreement, kSamples * 0.95) << saved.out;
   EXPECT_LE(agreement, kSamples) << saved.out;
 
@@ -137,7 +129,7 @@ TEST_F(CliCompare, SavedPlanAndInProcessBuildAgreeWithEval) {
       EXPECT_DOUBLE_EQ(again[i].sqnr, tensors[i].sqnr) << tensors[i].name;
     }
   }
-  EXPECT_EQ(json_number_at(built.out, "top1_agreement"), agreement);
+  EXPECT_EQ(json_number(built.out, "top1_agreement"), agreement);
 }
 
 TEST_F(CliCompare, TablePrintsTheWorstTensorsAndTheSummary) {

@@ -17,6 +17,7 @@ namespace int8rt {
 namespace {
 
 using testing::CliResult;
+using testing::json_number;
 using testing::run_cli;
 using testing::source_path;
 using testing::TempDir;
@@ -31,12 +32,6 @@ std::vector<int64_t> list_after(const std::string& text, const std::string& head
   for (int64_t v; in >> v;)
     values.push_back(v);
   return values;
-}
-
-double json_field(const std::string& json, const std::string& key) {
-  const size_t at = json.find("\"" + key + "\": ");
-  if (at == std::string::npos) return -1;
-  return std::strtod(json.c_str() + at + key.size() + 4, nullptr);
 }
 
 class CliDemo : public ::testing::Test {
@@ -100,10 +95,10 @@ TEST_F(CliDemo, Int8OnTrainingDigitsThenFromTheCache) {
   ASSERT_EQ(fp32.exit_code, 0) << fp32.command << "\n" << fp32.err;
   CliResult int8 = run_cli({"eval", "--engine", dir.file("l.plan"), "--data", held_out_, "--json"});
   ASSERT_EQ(int8.exit_code, 0) << int8.command << "\n" << int8.err;
-  EXPECT_EQ(json_field(int8.out, "count"), 2000) << int8.out;
-  EXPECT_GE(json_field(int8.out, "int8_layers"), 5) << int8.out;
+  EXPECT_EQ(json_number(int8.out, "count"), 2000) << int8.out;
+  EXPECT_GE(json_number(int8.out, "int8_layers"), 5) << int8.out;
   // docs/accuracy.md: 98.90 % FP32; entropy2 clips the normalized input (98.50 %).
-  EXPECT_NEAR(json_field(int8.out, "accuracy"), json_field(fp32.out, "accuracy"), 0.01)
+  EXPECT_NEAR(json_number(int8.out, "accuracy"), json_number(fp32.out, "accuracy"), 0.01)
       << fp32.out << int8.out;
 }
 

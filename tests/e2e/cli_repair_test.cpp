@@ -15,16 +15,10 @@ namespace int8rt {
 namespace {
 
 using testing::CliResult;
+using testing::json_number;
 using testing::run_cli;
 using testing::source_path;
 using testing::TempDir;
-
-// The value of "key": <number> in a one-line JSON object (the first occurrence).
-double json_field(const std::string& json, const std::string& key) {
-  const size_t at = json.find("\"" + key + "\": ");
-  if (at == std::string::npos) return std::nan("");
-  return std::strtod(json.c_str() + at + key.size() + 4, nullptr);
-}
 
 class CliRepair : public ::testing::Test {
  protected:
@@ -79,9 +73,9 @@ TEST_F(CliRepair, BrokenRangeIsRepairedAndTheFileIsAccepted) {
   const size_t repaired_at = r.out.find("\"repaired\": ");
   ASSERT_NE(int8_at, std::string::npos) << r.out;
   ASSERT_NE(repaired_at, std::string::npos) << r.out;
-  const double fp32 = json_field(r.out, "accuracy");  // the first: "fp32"
-  const double int8 = json_field(r.out.substr(int8_at), "accuracy");
-  const double repaired = json_field(r.out.substr(repaired_at), "accuracy");
+  const double fp32 = json_number(r.out, "accuracy");  // the first: "fp32"
+  const double int8 = json_number(r.out.substr(int8_at), "accuracy");
+  const double repaired = json_number(r.out.substr(repaired_at), "accuracy");
   EXPECT_GT(fp32, 0.97) << r.out;
   EXPECT_LT(int8, 0.5) << r.out;
   EXPECT_GE(repaired, fp32 - 0.01) << r.out;
@@ -127,7 +121,7 @@ TEST_F(CliRepair, BrokenRangeIsRepairedAndTheFileIsAccepted) {
     eval.push_back(a);
   CliResult evaluated = run_cli(eval);
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.command << "\n" << evaluated.err;
-  EXPECT_DOUBLE_EQ(json_field(evaluated.out, "accuracy"), repaired) << evaluated.out << r.out;
+  EXPECT_DOUBLE_EQ(json_number(evaluated.out, "accuracy"), repaired) << evaluated.out << r.out;
 }
 
 TEST_F(CliRepair, TargetAlreadyMetKeepsEverythingInt8) {

@@ -17,16 +17,11 @@ namespace int8rt {
 namespace {
 
 using testing::CliResult;
+using testing::json_number;
 using testing::run_cli;
 using testing::slurp;
 using testing::source_path;
 using testing::TempDir;
-
-// The integer after `"key": ` in `text`, searching from `from`; -1 when absent.
-long long json_integer(const std::string& text, const std::string& key, size_t from = 0) {
-  const size_t at = text.find("\"" + key + "\": ", from);
-  return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + key.size() + 4);
-}
 
 class CliReport : public ::testing::Test {
  protected:
@@ -53,23 +48,23 @@ TEST_F(CliReport, EngineScoresWhatACalibratedBuildScores) {
                               "--out", page, "--json"});
   ASSERT_EQ(report.exit_code, 0) << report.command << "\n" << report.err;
   EXPECT_NE(report.out.find("\"out\": \"" + page + "\""), std::string::npos) << report.out;
-  EXPECT_EQ(json_integer(report.out, "samples"), kSamples) << report.out;
-  EXPECT_EQ(json_integer(report.out, "tensor_histograms"), 15) << report.out;  // LeNet's 15
+  EXPECT_EQ(json_number(report.out, "samples"), kSamples) << report.out;
+  EXPECT_EQ(json_number(report.out, "tensor_histograms"), 15) << report.out;  // LeNet's 15
   const std::string html = slurp(page);
   const size_t comparison = html.find("\"comparison\": {");
   ASSERT_NE(comparison, std::string::npos) << "no comparison in the page";
   const size_t int8_accuracy = html.find("\"int8_accuracy\": ", comparison);
   ASSERT_NE(int8_accuracy, std::string::npos);
-  const long long page_correct = json_integer(html, "correct", int8_accuracy);
-  EXPECT_EQ(json_integer(html, "total", int8_accuracy), kSamples);
-  EXPECT_EQ(json_integer(report.out, "bytes"), static_cast<long long>(html.size())) << report.out;
+  const double page_correct = json_number(html, "correct", int8_accuracy);
+  EXPECT_EQ(json_number(html, "total", int8_accuracy), kSamples);
+  EXPECT_EQ(json_number(report.out, "bytes"), static_cast<long long>(html.size())) << report.out;
 
   // The same calibration through the builder's calibrator (a cache in between), then eval.
   CliResult eval = run_cli({"eval", "--onnx", lenet_, "--int8", "--calib-data", calibration_,
                             "--cache", dir_.file("lenet.cache"), "--data", held_out_, "--batch",
                             "64", "--limit", std::to_string(kSamples), "--json"});
   ASSERT_EQ(eval.exit_code, 0) << eval.command << "\n" << eval.err;
-  EXPECT_EQ(page_correct, json_integer(eval.out, "correct")) << eval.out;
+  EXPECT_EQ(page_correct, json_number(eval.out, "correct")) << eval.out;
   EXPECT_GT(page_correct, kSamples * 0.95);
 
   // Every tensor compare reports is in the page's error table.

@@ -15,6 +15,7 @@ namespace int8rt {
 namespace {
 
 using testing::CliResult;
+using testing::json_number;
 using testing::run_cli;
 using testing::source_path;
 using testing::TempDir;
@@ -24,13 +25,6 @@ constexpr double kLogitTolerance = 1e-4;
 
 int64_t argmax(const float* row, int64_t n) {
   return std::max_element(row, row + n) - row;
-}
-
-// The value of "key": <number> in a one-line JSON object.
-double json_field(const std::string& json, const std::string& key) {
-  const size_t at = json.find("\"" + key + "\": ");
-  if (at == std::string::npos) return std::nan("");
-  return std::strtod(json.c_str() + at + key.size() + 4, nullptr);
 }
 
 class CliModels : public ::testing::Test {
@@ -112,14 +106,14 @@ TEST_F(CliModels, EvalCountsWhatPyTorchCounts) {
   EXPECT_EQ(result.err.find("eval: "), std::string::npos)
       << "stderr is not a terminal: no progress expected\n"
       << result.err;
-  EXPECT_EQ(json_field(result.out, "count"), kLimit) << result.out;
-  EXPECT_EQ(json_field(result.out, "batch"), 96) << result.out;
+  EXPECT_EQ(json_number(result.out, "count"), kLimit) << result.out;
+  EXPECT_EQ(json_number(result.out, "batch"), 96) << result.out;
   // FP32 arithmetic in another order may flip a near-tie: allow one image.
-  EXPECT_NEAR(json_field(result.out, "correct"), pytorch_correct, 1) << result.out;
-  EXPECT_NEAR(json_field(result.out, "accuracy"), static_cast<double>(pytorch_correct) / kLimit,
+  EXPECT_NEAR(json_number(result.out, "correct"), pytorch_correct, 1) << result.out;
+  EXPECT_NEAR(json_number(result.out, "accuracy"), static_cast<double>(pytorch_correct) / kLimit,
               1.5 / kLimit)
       << result.out;
-  EXPECT_GT(json_field(result.out, "images_per_second"), 0) << result.out;
+  EXPECT_GT(json_number(result.out, "images_per_second"), 0) << result.out;
 
   // The text form.
   CliResult text = run_cli({"eval", "--onnx", lenet_, "--data",
@@ -148,8 +142,8 @@ TEST_F(CliModels, EvalOnFashionMnistIdx) {
                "idx:" + root + "t10k-images-idx3-ubyte.gz," + root + "t10k-labels-idx1-ubyte.gz",
                "--batch", "50", "--limit", std::to_string(kLimit), "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.command << "\n" << result.err;
-  EXPECT_EQ(json_field(result.out, "count"), kLimit) << result.out;
-  EXPECT_NEAR(json_field(result.out, "correct"), pytorch_correct, 1) << result.out;
+  EXPECT_EQ(json_number(result.out, "count"), kLimit) << result.out;
+  EXPECT_NEAR(json_number(result.out, "correct"), pytorch_correct, 1) << result.out;
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace int8rt::testing {
@@ -30,6 +32,16 @@ inline std::string shell_quote(const std::string& text) {
   for (char c : text)
     quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
+}
+
+// The number after `"key": ` in the JSON a command printed, searching from `from`; NaN when the
+// key is absent or its value is null.
+inline double json_number(const std::string& json, const std::string& key, size_t from = 0) {
+  const size_t at = json.find("\"" + key + "\": ", from);
+  if (at == std::string::npos) return std::nan("");
+  const char* text = json.c_str() + at + key.size() + 4;
+  if (std::string_view(text).starts_with("null")) return std::nan("");
+  return std::strtod(text, nullptr);
 }
 
 inline std::string slurp(const std::string& path) {
