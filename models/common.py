@@ -288,7 +288,6 @@ def tidy_onnx(path):
     plain initializers here so every bundled graph is: one input, initializers, compute nodes.
     """
     import onnx
-    from onnx import numpy_helper
     m = onnx.load(path)
     inits = {t.name: t for t in m.graph.initializer}
     keep = []
@@ -342,7 +341,6 @@ def run_onnx(onnx_model, x):
     is what gets executed.
     """
     import onnx
-    from onnx import numpy_helper
     F = nn.functional
     env = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
            for t in onnx_model.graph.initializer}
@@ -411,7 +409,6 @@ def check_onnx_matches_torch(model, onnx_model, x, logits_ref, atol=1e-4):
     `run_onnx` reproduces the torch logits; (3) the torch model re-run with another batch size
     reproduces them too (no batch-dependence in eval mode). Returns the two max abs differences.
     """
-    from onnx import numpy_helper
     state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
     for t in onnx_model.graph.initializer:
         if t.name in state:
@@ -434,3 +431,50 @@ def save_reference(name, logits):
     path = os.path.join(REFERENCE_DIR, f"{name}_logits.npy")
     np.save(path, np.ascontiguousarray(logits, dtype=np.float32))
     return path
+
+
+def run_fmnist(description, name, seed, make_model, epochs, expect_ops, check_graph):
+    """The main() of the Fashion-MNIST training scripts.
+
+    Makes the model with `make_model()` after seeding (its initial weights depend on the seed),
+    trains it (or loads --state-in), exports models/<name>.onnx, checks it has `expect_ops`
+    and matches torch, writes the reference logits and prints a summary. `check_graph(nodes)`
+    asserts the model's own graph properties and returns its part of the "ops:" line.
+    """
+    args = parse_args(description)
+    seed_everything(seed)
+    t_start = time.time()
+    train_u8, y_train = load_fashion_mnist("train")
+    test_u8, y_test = load_fashion_mnist("t10k")
+    x_train, x_test = to_input(train_u8), to_input(test_u8)
+    print(f"Fashion-MNIST: {len(y_train)} train / {len(y_test)} t10k test", flush=True)
+
+    model = make_model()
+    if args.state_in:
+        load_state(model, args.state_in)
+    else:
+        train(model, x_train, y_train, epochs=epochs, batch_size=128, lr=4e-3,
+              weight_decay=5e-4, seed=seed,
+              augment=random_hflip,
+              x_val=x_test, y_val=y_test, device=args.device)
+    if args.state_out:
+        save_state(model, args.state_out)
+    if args.train_only:
+        return
+
+    logits = predict_logits(model, x_test).numpy()
+    acc = accuracy(torch.from_numpy(logits), y_test)
+
+    onnx_path = os.path.join(MODELS_DIR, f"{name}.onnx")
+    export_onnx(model, onnx_path)
+    onnx_model, ops = check_onnx(onnx_path, expect_ops=expect_ops)
+    summary = check_graph(onnx_model.graph.node)
+    d_onnx, d_rerun = check_onnx_matches_torch(model, onnx_model, x_test, logits)
+    ref_path = save_reference(name, logits)
+
+    print(f"ops: {' '.join(ops)}; {summary}")
+    print(f"ONNX graph vs torch max |diff| {d_onnx:.2e}, torch re-run max |diff| {d_rerun:.2e}")
+    print(f"parameters: {count_params(model)}")
+    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes), {ref_path}")
+    print(f"{name}: t10k accuracy {acc * 100:.2f}% ({int(round(acc * len(y_test)))}/{len(y_test)}), "
+          f"total {time.time() - t_start:.0f} s")

@@ -11,7 +11,6 @@ Writes (next to this script):
 
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
@@ -77,36 +76,7 @@ class MobileNetV2FMNIST(nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
-def main():
-    args = common.parse_args(__doc__.splitlines()[0])
-    common.seed_everything(SEED)
-    t_start = time.time()
-    train_u8, y_train = common.load_fashion_mnist("train")
-    test_u8, y_test = common.load_fashion_mnist("t10k")
-    x_train, x_test = common.to_input(train_u8), common.to_input(test_u8)
-    print(f"Fashion-MNIST: {len(y_train)} train / {len(y_test)} t10k test", flush=True)
-
-    model = MobileNetV2FMNIST()
-    if args.state_in:
-        common.load_state(model, args.state_in)
-    else:
-        common.train(model, x_train, y_train, epochs=EPOCHS, batch_size=128, lr=4e-3,
-                     weight_decay=5e-4, seed=SEED,
-                     augment=common.random_hflip,
-                     x_val=x_test, y_val=y_test, device=args.device)
-    if args.state_out:
-        common.save_state(model, args.state_out)
-    if args.train_only:
-        return
-
-    logits = common.predict_logits(model, x_test).numpy()
-    acc = common.accuracy(torch.from_numpy(logits), y_test)
-
-    onnx_path = os.path.join(common.MODELS_DIR, f"{NAME}.onnx")
-    common.export_onnx(model, onnx_path)
-    onnx_model, ops = common.check_onnx(
-        onnx_path, expect_ops=("Conv", "BatchNormalization", "Clip", "Add", "GlobalAveragePool", "Gemm"))
-    nodes = onnx_model.graph.node
+def check_graph(nodes):
     n_dw = 0
     for n in nodes:
         if n.op_type == "Conv":
@@ -114,17 +84,15 @@ def main():
             n_dw += group > 1
     assert n_dw == len(MobileNetV2FMNIST.CONFIG), n_dw
     assert sum(n.op_type == "Relu" for n in nodes) == 0, "ReLU6 must export as Clip"
-    d_onnx, d_rerun = common.check_onnx_matches_torch(model, onnx_model, x_test, logits)
-    ref_path = common.save_reference(NAME, logits)
+    return (f"{sum(n.op_type == 'Conv' for n in nodes)} Conv ({n_dw} depthwise), "
+            f"{sum(n.op_type == 'BatchNormalization' for n in nodes)} BatchNormalization, "
+            f"{sum(n.op_type == 'Add' for n in nodes)} Add")
 
-    print(f"ops: {' '.join(ops)}; {sum(n.op_type == 'Conv' for n in nodes)} Conv ({n_dw} depthwise), "
-          f"{sum(n.op_type == 'BatchNormalization' for n in nodes)} BatchNormalization, "
-          f"{sum(n.op_type == 'Add' for n in nodes)} Add")
-    print(f"ONNX graph vs torch max |diff| {d_onnx:.2e}, torch re-run max |diff| {d_rerun:.2e}")
-    print(f"parameters: {common.count_params(model)}")
-    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes), {ref_path}")
-    print(f"{NAME}: t10k accuracy {acc * 100:.2f}% ({int(round(acc * len(y_test)))}/{len(y_test)}), "
-          f"total {time.time() - t_start:.0f} s")
+
+def main():
+    common.run_fmnist(__doc__.splitlines()[0], NAME, SEED, MobileNetV2FMNIST, EPOCHS,
+                      ("Conv", "BatchNormalization", "Clip", "Add", "GlobalAveragePool", "Gemm"),
+                      check_graph)
 
 
 if __name__ == "__main__":
