@@ -341,6 +341,7 @@ def run_onnx(onnx_model, x):
     is what gets executed.
     """
     import onnx
+    from onnx import numpy_helper
     F = nn.functional
     env = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
            for t in onnx_model.graph.initializer}
@@ -409,6 +410,7 @@ def check_onnx_matches_torch(model, onnx_model, x, logits_ref, atol=1e-4):
     `run_onnx` reproduces the torch logits; (3) the torch model re-run with another batch size
     reproduces them too (no batch-dependence in eval mode). Returns the two max abs differences.
     """
+    from onnx import numpy_helper
     state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
     for t in onnx_model.graph.initializer:
         if t.name in state:
@@ -431,7 +433,6 @@ def save_reference(name, logits):
     path = os.path.join(REFERENCE_DIR, f"{name}_logits.npy")
     np.save(path, np.ascontiguousarray(logits, dtype=np.float32))
     return path
-
 
 def run_fmnist(description, name, seed, make_model, epochs, expect_ops, check_graph):
     """The main() of the Fashion-MNIST training scripts.
