@@ -57,7 +57,7 @@ struct Options {
   std::vector<int64_t> grow = {500, 5000};
   int64_t batch = 50;
   int rounds = 3;
-  int8rt::Backend backend = int8rt::Backend::kCpu;
+  std::string backend = "cpu";
 };
 
 [[noreturn]] void die(const std::string& message) {
@@ -298,7 +298,7 @@ Options parse_options(int argc, char** argv, std::vector<std::string>& child) {
     } else if (arg == "--backend") {
       const std::string name = value();
       if (name == "reference") {
-        options.backend = int8rt::Backend::kReference;
+        options.backend = "reference";
       } else if (name != "cpu") {
         die("--backend: cpu or reference");
       }
@@ -370,8 +370,7 @@ int main(int argc, char** argv) {
       "rounds "
       "(each round runs every row once)\n\n",
       static_cast<long long>(samples), static_cast<long long>(options.batch),
-      std::string(int8rt::to_string(options.backend)).c_str(), omp_get_max_threads(),
-      options.rounds);
+      options.backend.c_str(), omp_get_max_threads(), options.rounds);
   std::printf("  %-50s %21s   %21s\n", "", "median of the rounds", "fastest round");
   std::printf("  %-50s %9s %11s   %9s %11s\n", "", "seconds", "x FP32 pass", "seconds",
               "x FP32 pass");
@@ -405,8 +404,8 @@ int main(int argc, char** argv) {
     for (int64_t count : options.grow) {
       std::istringstream result(
           run_child({argv[0], "--model", options.model, "--batch", std::to_string(options.batch),
-                     std::string("--backend"), std::string(int8rt::to_string(options.backend)),
-                     "--child", raw, std::to_string(count), mode}));
+                     std::string("--backend"), options.backend, "--child", raw,
+                     std::to_string(count), mode}));
       long long before = 0, peak = 0, used = 0;
       double secs = 0;
       result >> before >> peak >> secs >> used;

@@ -141,7 +141,7 @@ bool Runner::build(const std::string& path, int64_t batch, int8rt::Calibrator* c
   shape_[0] = batch;
   input_name_ = input->name();
   auto config = builder.create_config();
-  config->set_backend(int8rt::Backend::kCpu);
+  config->set_backend("cpu");
   config->set_input_shape(input_name_, int8rt::Dims(shape_));
   if (calibrator != nullptr) {
     config->set_flag(int8rt::BuilderFlag::kInt8);

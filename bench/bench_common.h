@@ -68,7 +68,7 @@ void progress_done();
 // Lets both runtimes' worker threads stop spinning before the other one runs.
 void settle();
 
-// An int8rt engine (Backend::kCpu) with one seeded uniform [0,1) input and its outputs.
+// An int8rt engine (backend "cpu") with one seeded uniform [0,1) input and its outputs.
 class Runner {
  public:
   // Builds the engine for [batch, ...] (the model's first input); `calibrator` non-null makes an

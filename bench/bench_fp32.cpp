@@ -1,4 +1,4 @@
-// bench_fp32: int8rt FP32 (Backend::kCpu) vs ONNX Runtime on the same ONNX models, same machine,
+// bench_fp32: int8rt FP32 (backend \"cpu\") vs ONNX Runtime on the same ONNX models, same machine,
 // same run, same thread count, side by side.
 //
 //   bench_fp32 [--batches 1,8] [--iterations 200] [--warmup 20] [--rounds 10] [--threads 2]
@@ -96,7 +96,7 @@ Row measure(const bench::CommonOptions& options, bench::OrtServer& ort, const st
 
 void print_rows(const bench::CommonOptions& options, const std::vector<Row>& rows) {
   std::printf(
-      "int8rt FP32 (Backend::kCpu) vs ONNX Runtime, %d threads, %d timed runs each in "
+      "int8rt FP32 (backend \"cpu\") vs ONNX Runtime, %d threads, %d timed runs each in "
       "%d interleaved rounds, ms per run\n",
       options.threads, options.per_round() * options.rounds, options.rounds);
   std::printf("(best: the lowest round median, the least disturbed by other processes)\n");

@@ -304,7 +304,7 @@ Row measure(const Options& options, bench::OrtServer* ort, const std::string& pa
 
 void print_rows(const Options& options, const std::vector<Row>& rows, int timed) {
   std::printf(
-      "int8rt INT8 and FP32 (Backend::kCpu) vs ONNX Runtime INT8 (QDQ model), %d threads, "
+      "int8rt INT8 and FP32 (backend \"cpu\") vs ONNX Runtime INT8 (QDQ model), %d threads, "
       "%d timed runs each in %d interleaved rounds, ms per run (p50 / best round median)\n",
       options.threads, timed, options.rounds);
   std::printf("%-20s %5s  %19s  %19s  %9s  %19s  %15s  %15s  %s\n", "model", "batch", "int8rt FP32",

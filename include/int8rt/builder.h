@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "int8rt/backends.h"
 #include "int8rt/calibrator.h"
 #include "int8rt/engine.h"
 #include "int8rt/logger.h"
@@ -20,21 +21,10 @@ namespace int8rt {
 enum class BuilderFlag : uint32_t {
   kInt8 = 0,                      // allow INT8 kernels where ranges and kernels exist
   kObeyPrecisionConstraints = 1,  // fail the build when a per-layer precision request can't be met
+  // Layers that don't run INT8 may run FP16 (TensorRT's kFP16; with kInt8, its usual INT8 + FP16
+  // mode). Backends without fast FP16 kernels (the CPU ones) ignore it and say so in the build log.
+  kFp16 = 2,
 };
-
-// Where the engine runs. kCpu uses the fastest kernels this CPU has (oneDNN) and falls back to the
-// reference kernels for anything else; kReference runs only the plain reference kernels.
-enum class Backend : uint8_t { kCpu, kReference };
-
-std::string_view to_string(Backend backend);
-
-// How fast this machine's CPU runs INT8 kernels (oneDNN's effective ISA; ONEDNN_MAX_CPU_ISA caps
-// it). kFast: a one-instruction int8 dot product (AVX-512 VNNI, AVX-VNNI, AMX). kSlower: AVX2 or
-// AVX-512 without VNNI; int8 dot products take three instructions, INT8 gains less over FP32.
-// kNone: no int8 SIMD path; INT8 engines run, but not faster than FP32.
-enum class Int8Speed : uint8_t { kNone, kSlower, kFast };
-
-std::string_view to_string(Int8Speed speed);  // "none", "slower", "fast"
 
 class BuilderConfig {
  public:
@@ -42,8 +32,10 @@ class BuilderConfig {
   void clear_flag(BuilderFlag flag) { flags_ &= ~bit(flag); }
   bool get_flag(BuilderFlag flag) const { return (flags_ & bit(flag)) != 0; }
 
-  void set_backend(Backend backend) { backend_ = backend; }
-  Backend backend() const { return backend_; }
+  // The backend the engine runs on, by name (backend_names(); "cpu" by default). Checked when
+  // the build starts: an unknown backend, or one that can't run here, is an error naming it.
+  void set_backend(std::string_view name) { backend_ = std::string(name); }
+  const std::string& backend() const { return backend_; }
 
   // The shape to build input `name` for: resolves its dynamic axes (trtexec's --shapes).
   void set_input_shape(std::string name, Dims dims) {
@@ -69,7 +61,7 @@ class BuilderConfig {
   static uint32_t bit(BuilderFlag flag) { return 1u << static_cast<uint32_t>(flag); }
 
   uint32_t flags_ = 0;
-  Backend backend_ = Backend::kCpu;
+  std::string backend_{kDefaultBackend};
   std::map<std::string, Dims, std::less<>> input_shapes_;
   Calibrator* calibrator_ = nullptr;
   ThresholdSearch threshold_search_ = ThresholdSearch::kCalibrator;
@@ -111,9 +103,13 @@ class Builder {
   Result<CalibrationAnalysis> analyze_calibration(const Network& network,
                                                   const BuilderConfig& config) const;
 
-  // TensorRT's platformHasFastInt8: platform_int8_speed() == Int8Speed::kFast.
-  bool platform_has_fast_int8() const { return platform_int8_speed() == Int8Speed::kFast; }
-  Int8Speed platform_int8_speed() const;
+  // TensorRT's platformHasFastInt8 / platformHasFastFp16, for `backend` (BackendInfo::int8 and
+  // fast_fp16; a backend this int8rt lacks or that can't run here has neither).
+  bool platform_has_fast_int8(std::string_view backend = kDefaultBackend) const {
+    return platform_int8_speed(backend) == Int8Speed::kFast;
+  }
+  Int8Speed platform_int8_speed(std::string_view backend = kDefaultBackend) const;
+  bool platform_has_fast_fp16(std::string_view backend = kDefaultBackend) const;
 
   Logger& logger() const { return *logger_; }
 

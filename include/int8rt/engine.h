@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "int8rt/backends.h"
 #include "int8rt/logger.h"
 #include "int8rt/status.h"
 #include "int8rt/types.h"
@@ -52,9 +53,11 @@ struct TensorScale {
 };
 
 struct LayerInfo {
-  std::string name;    // the layer (or fused layers, joined with '+')
-  std::string op;      // "Conv", "Relu", ...
-  std::string kernel;  // the kernel chosen, e.g. "onednn.conv" or "reference.conv"
+  std::string name;     // the layer (or fused layers, joined with '+')
+  std::string op;       // "Conv", "Relu", ..., "Reorder" (a layout change or a memory transfer)
+  std::string kernel;   // the kernel chosen, e.g. "onednn.conv" or "reference.conv"
+  std::string backend;  // the backend whose kernel it is (a fallback of the engine's, maybe)
+  TensorLocation location = TensorLocation::kHost;  // where it runs and its tensors live
   DataType precision = DataType::kFloat;
   std::vector<TensorScale> int8_inputs;   // the layer's INT8 inputs, in input order
   std::vector<TensorScale> int8_outputs;  // its INT8 outputs
@@ -75,6 +78,10 @@ class Engine {
 
   std::vector<LayerInfo> layers() const;
   std::string backend() const;
+  // Where the engine's inputs and outputs live (TensorRT's getTensorLocation): host memory for
+  // host backends, device memory for a GPU backend. execute() copies host buffers in and out;
+  // enqueue() reads and writes the addresses given, in this location.
+  TensorLocation io_location() const;
 
   // Contexts hold a reference to the engine's immutable state: they may outlive the Engine object.
   std::unique_ptr<ExecutionContext> create_execution_context() const;
@@ -88,8 +95,9 @@ class Engine {
   // An engine from a plan file. The graph is lowered into kernels again for this machine (oneDNN
   // primitives and layouts are not stored); nothing is optimized or calibrated again, so the
   // engine computes what the saved one did, bit for bit when oneDNN picks the same CPU ISA.
-  // `backend` ("cpu", "reference"), when not empty, must be the plan's. Errors: not a plan,
-  // truncated, corrupted (checksum), made by a newer int8rt, another backend, malformed payload.
+  // `backend`, when not empty, must be the plan's. Errors: not a plan, truncated, corrupted
+  // (checksum), made by a newer int8rt, another backend, a backend this machine can't run (no
+  // GPU, or one older than the plan's), malformed payload.
   static Result<std::unique_ptr<Engine>> deserialize(std::string_view bytes,
                                                      Logger& logger = default_logger(),
                                                      std::string_view backend = {});
@@ -126,7 +134,9 @@ class TensorObserver {
   virtual void on_tensor(const ObservedTensor& tensor) = 0;
 };
 
-// Activation memory and scratch for one execution at a time. Use one context per thread.
+// Activation memory and scratch for one execution at a time, in host memory and, for a GPU
+// engine, device memory. Use one context per thread (a second thread's call while one runs is an
+// error, not a race).
 //
 // Input shapes. A context starts at the engine's input shapes; set_input_shape gives an input a
 // smaller batch (axis 0 from 1 up to the built extent, the other axes as built), as TensorRT's
@@ -142,13 +152,30 @@ class ExecutionContext {
   ExecutionContext(const ExecutionContext&) = delete;
   ExecutionContext& operator=(const ExecutionContext&) = delete;
 
-  // Runs the network at the current input shapes. `inputs[i]` points at the data of engine input
-  // i, `outputs[i]` at room for output i (dense, row-major, of the engine's dtype and the shape
-  // output_shape(i)).
+  // Runs the network at the current input shapes and waits for it. `inputs[i]` points at the data
+  // of engine input i, `outputs[i]` at room for output i, in host memory (dense, row-major, of
+  // the engine's dtype and the shape output_shape(i)); a GPU engine copies them in and out.
   Status execute(std::span<const void* const> inputs, std::span<void* const> outputs);
   // Sets axis 0 of every input to `batch` (1 up to the built batch), then runs.
   Status execute(std::span<const void* const> inputs, std::span<void* const> outputs,
                  int64_t batch);
+
+  // TensorRT's setTensorAddress + enqueueV3: the asynchronous form. Every input and output is
+  // bound to memory in Engine::io_location() (device memory for a GPU engine: a cudaMalloc'd or
+  // framework buffer of this GPU, 16-byte aligned), dense and row-major at the current shapes.
+  // Errors name the tensor: not an input or output, null, host memory for a device engine,
+  // another GPU's memory, misaligned.
+  Status set_tensor_address(std::string_view name, void* address);
+  void* tensor_address(std::string_view name) const;  // nullptr until set
+  // Issues the run on `stream` and returns; the outputs are written when the stream's work up to
+  // here is done. For a GPU engine `stream` is a cudaStream_t of the engine's GPU (nullptr: the
+  // context's own stream); layers the GPU can't run (the build log lists them) run on the host
+  // inside enqueue(), which then waits for the stream before them. A host engine runs
+  // synchronously and takes no stream. Errors: unbound tensors, a stream of another GPU, the
+  // context still running on another stream.
+  Status enqueue(void* stream = nullptr);
+  // Waits until this context's last enqueue() has finished.
+  Status synchronize();
 
   // The shape input `name` runs at from now on: the built shape with axis 0 in [1, built].
   Status set_input_shape(std::string_view name, const Dims& dims);
@@ -165,6 +192,7 @@ class ExecutionContext {
 
  private:
   struct State;
+  Status run(std::span<const void* const> inputs, std::span<void* const> outputs, void* stream);
   std::shared_ptr<const detail::EngineImpl> engine_;
   std::unique_ptr<State> state_;
 };

@@ -15,12 +15,13 @@ namespace int8rt {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,  // the caller passed something wrong (bad shape, bad value, bad flag)
-  kNotFound,         // a file, tensor, layer or input that does not exist
-  kUnsupported,      // valid input that int8rt does not handle (an op, a dtype, an attribute)
-  kParseError,       // a file that exists but is malformed or truncated
-  kIoError,          // the operating system refused a read or write
-  kInternal,         // a bug in int8rt
+  kInvalidArgument,    // the caller passed something wrong (bad shape, bad value, bad flag)
+  kNotFound,           // a file, tensor, layer or input that does not exist
+  kUnsupported,        // valid input that int8rt does not handle (an op, a dtype, an attribute)
+  kParseError,         // a file that exists but is malformed or truncated
+  kIoError,            // the operating system refused a read or write
+  kInternal,           // a bug in int8rt
+  kResourceExhausted,  // out of host or device memory (the message names what and how much)
 };
 
 std::string_view to_string(StatusCode code);
@@ -80,6 +81,10 @@ Status parse_error(Args&&... args) {
 template <typename... Args>
 Status io_error(Args&&... args) {
   return {StatusCode::kIoError, detail::concat(std::forward<Args>(args)...)};
+}
+template <typename... Args>
+Status resource_exhausted(Args&&... args) {
+  return {StatusCode::kResourceExhausted, detail::concat(std::forward<Args>(args)...)};
 }
 template <typename... Args>
 Status internal_error(Args&&... args) {

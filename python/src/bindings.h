@@ -24,6 +24,7 @@ namespace py = pybind11;
 
 void init_status(py::module_& m);
 void init_types(py::module_& m);
+void init_backends(py::module_& m);
 void init_logger(py::module_& m);
 void init_attrs(py::module_& m);
 void init_network(py::module_& m);

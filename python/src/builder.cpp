@@ -41,16 +41,8 @@ T run_build(const BuilderConfig& config, F&& work) {
 void init_builder(py::module_& m) {
   py::enum_<BuilderFlag>(m, "BuilderFlag")
       .value("INT8", BuilderFlag::kInt8)
-      .value("OBEY_PRECISION_CONSTRAINTS", BuilderFlag::kObeyPrecisionConstraints);
-  py::enum_<Backend>(m, "Backend")
-      .value("CPU", Backend::kCpu)
-      .value("REFERENCE", Backend::kReference)
-      .def(
-          "__str__", [](Backend b) { return std::string(to_string(b)); }, py::prepend());
-  py::enum_<Int8Speed>(m, "Int8Speed")
-      .value("NONE", Int8Speed::kNone)
-      .value("SLOWER", Int8Speed::kSlower)
-      .value("FAST", Int8Speed::kFast);
+      .value("OBEY_PRECISION_CONSTRAINTS", BuilderFlag::kObeyPrecisionConstraints)
+      .value("FP16", BuilderFlag::kFp16);
 
   py::class_<BuilderConfig>(m, "BuilderConfig", py::dynamic_attr(),
                             "Flags, calibrator, backend and input shapes of a build.")
@@ -151,8 +143,19 @@ void init_builder(py::module_& m) {
                 config, [&] { return b.analyze_calibration(network, config); });
           },
           py::arg("network"), py::arg("config"))
-      .def_property_readonly("platform_has_fast_int8", &Builder::platform_has_fast_int8)
-      .def_property_readonly("platform_int8_speed", &Builder::platform_int8_speed);
+      .def_property_readonly("platform_has_fast_int8",
+                             [](const Builder& b) { return b.platform_has_fast_int8(); })
+      .def_property_readonly("platform_has_fast_fp16",
+                             [](const Builder& b) { return b.platform_has_fast_fp16(); })
+      .def_property_readonly("platform_int8_speed",
+                             [](const Builder& b) { return b.platform_int8_speed(); })
+      .def(
+          "platform",
+          [](const Builder&, const std::string& backend) {
+            return unwrap(get_backend_info(backend));
+          },
+          py::arg("backend"),
+          "What `backend` is and how fast it runs INT8 and FP16 here (BackendInfo).");
 
   m.def(
       "parse_layer_precisions",

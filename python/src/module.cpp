@@ -6,6 +6,7 @@ PYBIND11_MODULE(_int8rt, m) {
   m.doc() = "int8rt: INT8 post-training quantization and inference";
   python::init_status(m);
   python::init_types(m);
+  python::init_backends(m);
   python::init_logger(m);
   python::init_progress(m);
   python::init_attrs(m);

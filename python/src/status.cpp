@@ -28,7 +28,8 @@ void init_status(py::module_& m) {
       .value("UNSUPPORTED", StatusCode::kUnsupported)
       .value("PARSE_ERROR", StatusCode::kParseError)
       .value("IO_ERROR", StatusCode::kIoError)
-      .value("INTERNAL", StatusCode::kInternal);
+      .value("INTERNAL", StatusCode::kInternal)
+      .value("RESOURCE_EXHAUSTED", StatusCode::kResourceExhausted);
 
   error_type = PyErr_NewExceptionWithDoc(
       "int8rt.Error",

@@ -38,6 +38,8 @@ class LayoutDesc {
   virtual bool equals(const LayoutDesc& other) const = 0;
   // Short description for logs: "nhwc", "nChw16c", ...
   virtual std::string to_string() const = 0;
+  // The backend whose kernels read and write this layout (its create_reorder converts it).
+  virtual std::string_view backend() const = 0;
 };
 
 // A tensor's layout: plain (dense row-major) or a backend's LayoutDesc. Backends never hand out a
@@ -69,6 +71,22 @@ class KernelState {
   virtual ~KernelState() = default;
 };
 
+// One ExecutionContext's execution state on one backend (Backend::create_stream_state): for a GPU,
+// the stream its kernels are issued on and the library handles bound to it. Kernels of one
+// context run one at a time, in step order, on it.
+class StreamState {
+ public:
+  virtual ~StreamState() = default;
+  // Starts a run on `stream` (the backend's stream handle, e.g. a cudaStream_t; nullptr: the
+  // state's own). Errors: a stream of another device; the previous run still going on another
+  // stream.
+  virtual Status begin(void* stream) = 0;
+  // Ends the run begun last (what a later begin() on another stream checks for completion).
+  virtual Status end() = 0;
+  // Waits until the work issued so far has finished; errors name the device.
+  virtual Status synchronize() = 0;
+};
+
 struct KernelIo {
   // One pointer per layer input (constants included; nullptr for an absent optional input) and
   // per output. Each tensor's data is in the layout the kernel declares for it (plain unless the
@@ -79,6 +97,9 @@ struct KernelIo {
   // This context's create_state() object; nullptr when the caller keeps none (e.g. constant
   // folding), which every kernel must accept.
   KernelState* state = nullptr;
+  // This context's state on the kernel's backend; nullptr for backends that keep none (the
+  // host backends run on the calling thread).
+  StreamState* stream = nullptr;
 };
 
 class Kernel {
@@ -97,6 +118,10 @@ class Kernel {
   // place. The engine's memory planner shares it only when that input is not read afterwards;
   // the kernel must work whether or not the two pointers are equal. -1: none.
   virtual int inplace_input() const { return -1; }
+  // True for a constant input whose value the kernel took when it was created (packed weights)
+  // and never reads at run time: lowering then hands it no buffer (io.inputs[index] is null), so a
+  // device kernel's weights are not copied to the device twice.
+  virtual bool captures_input(int /*index*/) const { return false; }
 };
 
 using KernelPtr = std::unique_ptr<Kernel>;

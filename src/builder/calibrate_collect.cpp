@@ -251,7 +251,7 @@ Result<Calibrated> run_calibration(const Builder& builder, const Network& net,
                                    Logger& logger) {
   std::unique_ptr<ThresholdSearchPlan> plan;
   if (config.threshold_search() == ThresholdSearch::kPerTensor) {
-    INT8RT_ASSIGN_OR_RETURN(plan, plan_threshold_search(net, calibrator));
+    INT8RT_ASSIGN_OR_RETURN(plan, plan_threshold_search(net, calibrator, config.backend()));
   }
   Calibrated out;
   INT8RT_ASSIGN_OR_RETURN(out.collected,

@@ -88,13 +88,14 @@ struct ThresholdSearchPlan {
 };
 
 Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network& calibration_graph,
-                                                                   const Calibrator& calibrator);
+                                                                   const Calibrator& calibrator,
+                                                                   std::string_view backend);
 
 // Replaces amax[i] (index as in collected.names) of every planned tensor by the candidate whose
 // fake quantization keeps its consumers' outputs closest to float32; one kVerbose line per tensor.
 Status search_thresholds(const ThresholdSearchPlan& plan, const Collected& collected,
-                         const Calibrator& calibrator, Backend backend, std::vector<float>& amax,
-                         Logger& logger);
+                         const Calibrator& calibrator, std::string_view backend,
+                         std::vector<float>& amax, Logger& logger);
 
 // Calibration proper on the calibration graph `net`: collect, the build's thresholds, and the
 // per-tensor search when the config asks for it.

@@ -23,8 +23,8 @@
 #include <cstdio>
 #include <map>
 
+#include "backends/backend.h"
 #include "backends/quant.h"
-#include "backends/reference/reference.h"
 #include "builder/calibrate_internal.h"
 #include "calib/thresholds.h"
 #include "core/log.h"
@@ -84,7 +84,7 @@ Weights fake_quantized_weights(const Layer& layer, int input, const Weights& w) 
 class LayerEvaluator {
  public:
   static Result<std::unique_ptr<LayerEvaluator>> create(const Layer& layer, const KeptValues& kept,
-                                                        Backend backend) {
+                                                        std::string_view backend) {
     auto eval = std::make_unique<LayerEvaluator>();
     eval->layer_ = &layer;
     for (int j = 0; j < layer.num_inputs(); ++j) {
@@ -135,7 +135,7 @@ class LayerEvaluator {
 
  private:
   static Result<std::unique_ptr<Engine>> one_layer_engine(const Layer& layer, bool quantize_weights,
-                                                          Backend backend) {
+                                                          std::string_view backend) {
     Network net;
     std::vector<Tensor*> inputs;
     std::map<std::string, Tensor*, std::less<>> made;
@@ -246,7 +246,8 @@ std::vector<Candidate> candidates(const calib::Histogram& h, float base,
 }  // namespace
 
 Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network& calibration_graph,
-                                                                   const Calibrator& calibrator) {
+                                                                   const Calibrator& calibrator,
+                                                                   std::string_view backend) {
   auto plan = std::make_unique<ThresholdSearchPlan>();
   Logger& silent = silent_logger();
   plan->fused = calibration_graph.clone();
@@ -262,8 +263,9 @@ Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network
       INT8RT_RETURN_IF_ERROR(mutable_t->set_dynamic_range(-1.0f, 1.0f));
     }
   }
+  INT8RT_ASSIGN_OR_RETURN(const Backend* target, require_backend(backend));
   passes::PrecisionOptions options;
-  options.supports_int8 = [](const Layer& layer) { return reference::supports_int8(layer); };
+  options.supports_int8 = [target](const Layer& layer) { return runs_int8(*target, layer); };
   INT8RT_ASSIGN_OR_RETURN(passes::PrecisionAssignment assignment,
                           passes::assign_precision(*assigned, options, silent));
   std::map<std::string, size_t, std::less<>> index;
@@ -332,8 +334,8 @@ Result<std::unique_ptr<ThresholdSearchPlan>> plan_threshold_search(const Network
 }
 
 Status search_thresholds(const ThresholdSearchPlan& plan, const Collected& collected,
-                         const Calibrator& calibrator, Backend backend, std::vector<float>& amax,
-                         Logger& logger) {
+                         const Calibrator& calibrator, std::string_view backend,
+                         std::vector<float>& amax, Logger& logger) {
   std::map<std::string, size_t, std::less<>> index;
   for (size_t i = 0; i < collected.names.size(); ++i)
     index[collected.names[i]] = i;

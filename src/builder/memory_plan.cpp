@@ -13,7 +13,7 @@ size_t aligned(size_t bytes) {
   return (bytes + kAlignment - 1) / kAlignment * kAlignment;
 }
 
-struct Buffer {
+struct Live {
   int first = 0, last = 0;  // steps [first, last] during which it is live
   size_t bytes = 0;
   size_t offset = 0;
@@ -27,16 +27,12 @@ int find_root(std::vector<int>& parent, int id) {
   return id;
 }
 
-}  // namespace
-
-void plan_memory(detail::EngineImpl& engine) {
+void plan_location(detail::EngineImpl& engine, TensorLocation location) {
   const size_t count = engine.tensors.size();
   const int end = static_cast<int>(engine.steps.size());
   std::vector<int> first(count, -1), last(count, -1);
-  engine.scratch_bytes = 0;
   for (int s = 0; s < end; ++s) {
     const auto& step = engine.steps[static_cast<size_t>(s)];
-    engine.scratch_bytes = std::max(engine.scratch_bytes, step.kernel->scratch_bytes());
     for (int id : step.inputs) {
       if (id >= 0) last[static_cast<size_t>(id)] = s;
     }
@@ -50,7 +46,8 @@ void plan_memory(detail::EngineImpl& engine) {
     last[static_cast<size_t>(id)] = end;
   auto in_arena = [&](int id) {
     return id >= 0 && first[static_cast<size_t>(id)] >= 0 &&
-           engine.tensors[static_cast<size_t>(id)].constant.empty();
+           !engine.tensors[static_cast<size_t>(id)].is_constant() &&
+           engine.tensors[static_cast<size_t>(id)].location == location;
   };
 
   // In-place groups: an output joins its input's group when the input dies at that step.
@@ -81,7 +78,7 @@ void plan_memory(detail::EngineImpl& engine) {
     group_last[static_cast<size_t>(root)] = last[static_cast<size_t>(out)];
   }
 
-  std::vector<Buffer> buffers;
+  std::vector<Live> buffers;
   std::vector<int> buffer_of(count, -1);
   for (size_t id = 0; id < count; ++id) {
     if (!in_arena(static_cast<int>(id))) continue;
@@ -91,7 +88,7 @@ void plan_memory(detail::EngineImpl& engine) {
       buffers.push_back(
           {first[static_cast<size_t>(root)], group_last[static_cast<size_t>(root)], 0, 0});
     }
-    Buffer& buffer = buffers[static_cast<size_t>(buffer_of[static_cast<size_t>(root)])];
+    Live& buffer = buffers[static_cast<size_t>(buffer_of[static_cast<size_t>(root)])];
     buffer.bytes = std::max(buffer.bytes, aligned(engine.tensors[id].byte_size()));
     buffer_of[id] = buffer_of[static_cast<size_t>(root)];
   }
@@ -103,10 +100,10 @@ void plan_memory(detail::EngineImpl& engine) {
   std::vector<size_t> placed;
   size_t arena = 0;
   for (size_t index : order) {
-    Buffer& buffer = buffers[index];
+    Live& buffer = buffers[index];
     std::vector<std::pair<size_t, size_t>> taken;  // [offset, end) of live-overlapping buffers
     for (size_t other : placed) {
-      const Buffer& b = buffers[other];
+      const Live& b = buffers[other];
       if (b.first <= buffer.last && buffer.first <= b.last) {
         taken.emplace_back(b.offset, b.offset + b.bytes);
       }
@@ -122,12 +119,26 @@ void plan_memory(detail::EngineImpl& engine) {
     placed.push_back(index);
   }
   for (size_t id = 0; id < count; ++id) {
+    if (engine.tensors[id].location != location) continue;
     engine.tensors[id].arena_offset =
         buffer_of[id] < 0
             ? -1
             : static_cast<int64_t>(buffers[static_cast<size_t>(buffer_of[id])].offset);
   }
-  engine.arena_bytes = arena;
+  engine.arena_bytes[detail::location_index(location)] = arena;
+}
+
+}  // namespace
+
+void plan_memory(detail::EngineImpl& engine) {
+  engine.arena_bytes = {};
+  engine.scratch_bytes = {};
+  for (const auto& step : engine.steps) {
+    size_t& scratch = engine.scratch_bytes[detail::location_index(step.backend->memory_space())];
+    scratch = std::max(scratch, step.kernel->scratch_bytes());
+  }
+  for (size_t l = 0; l < detail::kNumLocations; ++l)
+    plan_location(engine, static_cast<TensorLocation>(l));
 }
 
 }  // namespace int8rt

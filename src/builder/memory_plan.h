@@ -12,7 +12,8 @@
 
 namespace int8rt {
 
-// Sets arena_offset of every step-computed tensor, arena_bytes and scratch_bytes.
+// Sets arena_offset of every step-computed tensor, arena_bytes and scratch_bytes: one arena per
+// memory space (host, device), planned independently.
 void plan_memory(detail::EngineImpl& engine);
 
 }  // namespace int8rt

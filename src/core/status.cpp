@@ -18,6 +18,8 @@ std::string_view to_string(StatusCode code) {
       return "I/O error";
     case StatusCode::kInternal:
       return "internal error";
+    case StatusCode::kResourceExhausted:
+      return "out of memory";
   }
   return "unknown";
 }

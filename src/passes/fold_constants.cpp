@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "backends/reference/reference.h"
+#include "backends/backend.h"
 #include "core/log.h"
 #include "ir/graph_editor.h"
 #include "ir/shape_inference.h"
@@ -35,14 +35,14 @@ Weights shape_value(const Layer& layer) {
   return Weights::from_vector(DataType::kInt64, Dims{static_cast<int64_t>(values.size())}, values);
 }
 
-Result<std::vector<Weights>> evaluate_constant_layer(const Layer& layer) {
+Result<std::vector<Weights>> fold_layer(const Layer& layer) {
   if (layer.type() == OpType::kShape) return std::vector<Weights>{shape_value(layer)};
   std::vector<Weights> inputs;
   for (int i = 0; i < layer.num_inputs(); ++i) {
     const Tensor* input = layer.input(i);
     inputs.push_back(input != nullptr ? input->constant_value() : Weights());
   }
-  return reference::evaluate(layer, inputs);
+  return int8rt::evaluate_constant_layer(layer, inputs);
 }
 
 }  // namespace
@@ -58,7 +58,7 @@ Status fold_constants(Network& network, Logger& logger) {
   for (Layer* layer : layers) {
     INT8RT_RETURN_IF_ERROR(ir::infer_layer(*layer));
     if (layer->type() != OpType::kShape && !all_inputs_constant(*layer)) continue;
-    auto outputs = evaluate_constant_layer(*layer);
+    auto outputs = fold_layer(*layer);
     if (!outputs.is_ok()) {
       return outputs.status().with_context("folding constant layer \"" + layer->name() + "\"");
     }

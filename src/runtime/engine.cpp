@@ -53,7 +53,7 @@ std::vector<LayerInfo> Engine::layers() const {
       if (t.dtype != DataType::kInt8 || !t.constant.empty()) continue;
       const Tensor* graph_tensor = impl_->network->find_tensor(t.name);
       if (graph_tensor == nullptr) {
-        graph_tensor = impl_->network->find_tensor(t.name.substr(0, t.name.rfind('@')));
+        graph_tensor = impl_->network->find_tensor(t.name.substr(0, t.name.find('@')));
       }
       if (graph_tensor == nullptr || !graph_tensor->dynamic_range_is_set()) continue;
       scales.push_back({graph_tensor->name(), ir::int8_scale(*graph_tensor)});
@@ -63,14 +63,19 @@ std::vector<LayerInfo> Engine::layers() const {
   std::vector<LayerInfo> result;
   for (const auto& step : impl_->steps) {
     const std::string op = step.is_reorder ? "Reorder" : std::string(to_string(step.op));
-    result.push_back({step.layer_name, op, step.kernel->name(), step.precision,
-                      int8_scales(step.inputs), int8_scales(step.outputs)});
+    result.push_back({step.layer_name, op, step.kernel->name(), std::string(step.backend->name()),
+                      step.backend->memory_space(), step.precision, int8_scales(step.inputs),
+                      int8_scales(step.outputs)});
   }
   return result;
 }
 
 std::string Engine::backend() const {
-  return impl_->backend;
+  return std::string(impl_->backend->name());
+}
+
+TensorLocation Engine::io_location() const {
+  return impl_->io_location();
 }
 
 std::unique_ptr<ExecutionContext> Engine::create_execution_context() const {
@@ -81,7 +86,9 @@ Result<std::string> Engine::serialize() const {
   if (impl_->network == nullptr) {
     return internal_error("the engine keeps no graph to serialize");
   }
-  return serialize::write_plan(*impl_->network, impl_->backend);
+  return serialize::write_plan(*impl_->network, impl_->backend->name(),
+                               impl_->backend->plan_target(),
+                               impl_->options.allow_fp16 ? serialize::kPlanFlagFp16 : 0u);
 }
 
 Status Engine::save(const std::string& path) const {
@@ -97,19 +104,29 @@ Result<std::unique_ptr<Engine>> Engine::deserialize(std::string_view bytes, Logg
     return invalid_argument("the plan is for backend \"", header.backend, "\", not \"", backend,
                             "\"");
   }
-  Backend kind = Backend::kCpu;
-  if (header.backend == to_string(Backend::kReference)) {
-    kind = Backend::kReference;
-  } else if (header.backend != to_string(Backend::kCpu)) {
+  const Backend* target = find_backend(header.backend);
+  if (target == nullptr) {
     return unsupported("the plan is for backend \"", header.backend, "\", which int8rt ",
                        serialize::kLibraryVersion, " does not have");
   }
-  log_info(logger, "plan: format ", plan.header.format_version, ", made by int8rt ",
-           plan.header.library_version, ", backend ", plan.header.backend, ", ",
+  if (!target->available()) {
+    return unsupported("the plan is for backend \"", header.backend,
+                       "\", which can't run here: ", target->info().reason);
+  }
+  INT8RT_RETURN_IF_ERROR(target->check_plan_target(header.target));
+  if ((header.flags & ~serialize::kPlanFlagFp16) != 0) {
+    return unsupported("the plan sets flags ", header.flags, " that int8rt ",
+                       serialize::kLibraryVersion, " does not know");
+  }
+  log_info(logger, "plan: format ", header.format_version, ", made by int8rt ",
+           header.library_version, ", backend ", header.backend,
+           header.target.empty() ? "" : " (" + header.target + ")", ", ",
            plan.network->num_layers(), " layers");
   Status consistent = detail::check_graph_shapes(*plan.network);
   if (!consistent.is_ok()) return parse_error("malformed plan: ", consistent.message());
-  INT8RT_ASSIGN_OR_RETURN(auto impl, detail::lower(*plan.network, kind, logger));
+  detail::LoweringOptions options;
+  options.allow_fp16 = (header.flags & serialize::kPlanFlagFp16) != 0;
+  INT8RT_ASSIGN_OR_RETURN(auto impl, detail::lower(*plan.network, *target, options, logger));
   return std::make_unique<Engine>(std::move(impl));
 }
 

@@ -12,12 +12,14 @@
 // (runtime/input_shapes.h).
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "backends/backend.h"
 #include "backends/kernel.h"
 #include "int8rt/builder.h"
 #include "int8rt/engine.h"
@@ -29,10 +31,16 @@ struct EngineTensor {
   std::string name;
   DataType dtype = DataType::kFloat;
   Dims dims;
-  Weights constant;  // non-empty for constants: the data lives here, not in a context
-  Layout layout;     // plain for constants, network inputs and outputs
-  // Byte offset in the context's arena for tensors computed by steps; -1 otherwise.
+  Weights constant;  // non-empty for constants: the host value (the data lives in the engine)
+  // A constant's copy in device memory, uploaded once when the engine is lowered (location
+  // kDevice); shared by every context.
+  std::shared_ptr<std::byte> device_constant;
+  Layout layout;  // plain for constants, network inputs and outputs
+  TensorLocation location = TensorLocation::kHost;
+  // Byte offset in the context's arena for its location, for tensors computed by steps; -1
+  // otherwise.
   int64_t arena_offset = -1;
+  bool is_constant() const { return !constant.empty() || device_constant != nullptr; }
   size_t byte_size() const {
     return layout.is_plain() ? static_cast<size_t>(dims.volume()) * element_size(dtype)
                              : layout.desc()->byte_size();
@@ -43,9 +51,12 @@ struct EngineTensor {
 struct EngineStep {
   std::string layer_name;
   OpType op = OpType::kIdentity;
-  bool is_reorder = false;  // a layout conversion the builder inserted (op is then meaningless)
+  // A layout conversion or a copy between memory spaces the builder inserted (op is then
+  // meaningless).
+  bool is_reorder = false;
   DataType precision = DataType::kFloat;
   KernelPtr kernel;
+  const Backend* backend = nullptr;  // the kernel's: where it runs and what memory it reads
   std::vector<int> inputs;
   std::vector<int> outputs;
 };
@@ -57,10 +68,33 @@ struct ShapeVariants {
   std::map<std::vector<std::vector<int64_t>>, std::shared_ptr<const EngineImpl>> lowered;
 };
 
+// An ExecutionContext's StreamState on each backend its engine's steps run on (nullptr for a
+// backend that keeps none).
+struct StreamStates {
+  std::vector<std::pair<const Backend*, std::unique_ptr<StreamState>>> states;
+  StreamState* get(const Backend* backend) const {
+    for (const auto& [b, state] : states) {
+      if (b == backend) return state.get();
+    }
+    return nullptr;
+  }
+};
+
+// What a lowering may choose besides the graph (a plan records it: loading lowers again).
+struct LoweringOptions {
+  bool allow_fp16 = false;  // BuilderFlag::kFp16
+};
+
+// One arena and one scratch buffer per memory space.
+inline constexpr size_t kNumLocations = 2;
+inline size_t location_index(TensorLocation location) {
+  return static_cast<size_t>(location);
+}
+
 class EngineImpl {
  public:
-  std::string backend;
-  Backend backend_kind = Backend::kCpu;
+  const Backend* backend = nullptr;  // the target; steps may run on its fallbacks
+  LoweringOptions options;
   std::shared_ptr<const Network> network;  // the graph lowered into `steps`
   std::vector<EngineTensor> tensors;
   std::vector<EngineStep> steps;  // in execution order
@@ -68,8 +102,14 @@ class EngineImpl {
   std::vector<int> output_ids;
   std::vector<IoTensor> inputs;
   std::vector<IoTensor> outputs;
-  size_t arena_bytes = 0;    // activations of one context (see EngineTensor::arena_offset)
-  size_t scratch_bytes = 0;  // the largest Kernel::scratch_bytes()
+  // Per memory space (location_index): the activations of one context (see
+  // EngineTensor::arena_offset) and the largest Kernel::scratch_bytes() of the steps there.
+  std::array<size_t, kNumLocations> arena_bytes{};
+  std::array<size_t, kNumLocations> scratch_bytes{};
+  // The backends whose kernels the steps run (a context makes one StreamState for each).
+  std::vector<const Backend*> step_backends;
+  // Where network inputs and outputs live: the target's memory space.
+  TensorLocation io_location() const { return backend->memory_space(); }
   mutable ShapeVariants variants;
 };
 

@@ -1,9 +1,8 @@
-#include <cstdlib>
+#include <atomic>
 #include <cstring>
 #include <map>
 
 #include "int8rt/engine.h"
-#include "runtime/aligned_buffer.h"
 #include "runtime/engine_impl.h"
 #include "runtime/input_shapes.h"
 #include "runtime/observe_plan.h"
@@ -11,36 +10,73 @@
 namespace int8rt {
 
 namespace {
-using detail::AlignedBuffer;
-using detail::allocate_aligned;
+
+using detail::kNumLocations;
+using detail::location_index;
 
 // One lowering of the engine (for the built input shapes or others) as this context runs it.
 struct Variant {
   std::shared_ptr<const detail::EngineImpl> engine;
   std::vector<std::unique_ptr<KernelState>> kernel_states;  // per step
-  std::vector<void*> address;        // per tensor id: where its data lives during execute()
-  const std::byte* bound = nullptr;  // the arena `address` points into
-  std::unique_ptr<detail::ObservePlan> observe_plan;  // made when first run with an observer
+  std::vector<void*> address;  // per tensor id: where its data lives during a run
+  std::array<const std::byte*, kNumLocations> bound{};  // the arenas `address` points into
+  std::unique_ptr<detail::ObservePlan> observe_plan;    // made when first run with an observer
 };
+
+// Marks a context busy for one call; a second thread's call meanwhile fails instead of racing.
+class BusyGuard {
+ public:
+  explicit BusyGuard(std::atomic<bool>& busy) : busy_(busy) {
+    acquired_ = !busy_.exchange(true, std::memory_order_acquire);
+  }
+  ~BusyGuard() {
+    if (acquired_) busy_.store(false, std::memory_order_release);
+  }
+  bool acquired() const { return acquired_; }
+
+ private:
+  std::atomic<bool>& busy_;
+  bool acquired_ = false;
+};
+
+Status busy_error(std::string_view call) {
+  return invalid_argument(call, ": the execution context is running on another thread (use one ",
+                          "context per thread)");
+}
+
 }  // namespace
 
-// One arena holds every activation (offsets planned at build time, see builder/memory_plan.h), so
-// contexts never allocate while executing; scratch is the kernels' per-run temporary memory. Both
-// are private to the context: several contexts may execute one engine concurrently. Every
-// lowering the context has run shares them (one runs at a time); they grow to the largest.
+// One arena per memory space holds every activation (offsets planned at build time, see
+// builder/memory_plan.h), so contexts never allocate while running; scratch is the kernels'
+// per-run temporary memory. All are private to the context: several contexts may run one engine
+// concurrently. Every lowering the context has run shares them (one runs at a time); they grow to
+// the largest.
 struct ExecutionContext::State {
   std::vector<Dims> shapes;    // current input shapes
   Variant* current = nullptr;  // the lowering for `shapes`; null until resolved
   std::map<std::vector<std::vector<int64_t>>, Variant> variants;
-  AlignedBuffer arena;
-  size_t arena_bytes = 0;
-  AlignedBuffer scratch;
-  size_t scratch_bytes = 0;
+  std::array<Buffer, kNumLocations> arena;
+  std::array<size_t, kNumLocations> arena_bytes{};
+  std::array<Buffer, kNumLocations> scratch;
+  std::array<size_t, kNumLocations> scratch_bytes{};
+  detail::StreamStates streams;
+  std::vector<void*> io_address;  // set_tensor_address, per engine input then output
+  // execute() on a device engine: its host buffers' copies in device memory, per input and output.
+  std::vector<Buffer> staging;
+  std::vector<size_t> staging_bytes;
   std::vector<const void*> step_inputs;
   std::vector<void*> step_outputs;
   TensorObserver* observer = nullptr;
+  std::atomic<bool> busy{false};
 
-  // The lowering for `shapes`, with room for it in the arena and scratch.
+  // The memory of `location`, from the backend that owns it.
+  static Result<Buffer> allocate(const detail::EngineImpl& engine, TensorLocation location,
+                                 size_t bytes, const char* what) {
+    if (location == TensorLocation::kHost) return allocate_host(bytes, what);
+    return engine.backend->allocate(bytes, what);
+  }
+
+  // The lowering for `shapes`, with room for it in the arenas and scratch.
   Result<Variant*> resolve(const std::shared_ptr<const detail::EngineImpl>& base) {
     if (current == nullptr) {
       std::vector<std::vector<int64_t>> key;
@@ -58,29 +94,58 @@ struct ExecutionContext::State {
       current = &it->second;
     }
     const detail::EngineImpl& engine = *current->engine;
-    if (engine.arena_bytes > arena_bytes || arena == nullptr) {
-      INT8RT_ASSIGN_OR_RETURN(arena, allocate_aligned(engine.arena_bytes, "the activations"));
-      arena_bytes = engine.arena_bytes;
+    for (size_t l = 0; l < kNumLocations; ++l) {
+      const auto location = static_cast<TensorLocation>(l);
+      if (engine.arena_bytes[l] > arena_bytes[l] || (arena[l] == nullptr && location_used(l))) {
+        INT8RT_ASSIGN_OR_RETURN(arena[l],
+                                allocate(engine, location, engine.arena_bytes[l], "activations"));
+        arena_bytes[l] = engine.arena_bytes[l];
+      }
+      if (engine.scratch_bytes[l] > scratch_bytes[l] ||
+          (scratch[l] == nullptr && location_used(l))) {
+        INT8RT_ASSIGN_OR_RETURN(
+            scratch[l], allocate(engine, location, engine.scratch_bytes[l], "kernel scratch"));
+        scratch_bytes[l] = engine.scratch_bytes[l];
+      }
     }
-    if (engine.scratch_bytes > scratch_bytes || scratch == nullptr) {
-      INT8RT_ASSIGN_OR_RETURN(scratch, allocate_aligned(engine.scratch_bytes, "kernel scratch"));
-      scratch_bytes = engine.scratch_bytes;
+    for (const Backend* backend : engine.step_backends) {
+      if (streams.get(backend) != nullptr) continue;
+      INT8RT_ASSIGN_OR_RETURN(auto state, backend->create_stream_state());
+      if (state) streams.states.emplace_back(backend, std::move(state));
     }
-    if (current->bound != arena.get()) bind(*current);
+    bool rebind = false;
+    for (size_t l = 0; l < kNumLocations; ++l)
+      rebind |= current->bound[l] != arena[l].get();
+    if (rebind) bind(*current);
     return current;
+  }
+
+  // Host memory is always used (the host arena may be empty); device memory only by a device
+  // engine.
+  bool location_used(size_t l) const {
+    return static_cast<TensorLocation>(l) == TensorLocation::kHost ||
+           current->engine->io_location() == static_cast<TensorLocation>(l);
   }
 
   void bind(Variant& variant) const {
     const auto& tensors = variant.engine->tensors;
     variant.address.assign(tensors.size(), nullptr);
     for (size_t id = 0; id < tensors.size(); ++id) {
-      if (!tensors[id].constant.empty()) {
-        variant.address[id] = const_cast<void*>(tensors[id].constant.data());
-      } else if (tensors[id].arena_offset >= 0) {
-        variant.address[id] = arena.get() + tensors[id].arena_offset;
+      const detail::EngineTensor& t = tensors[id];
+      if (t.device_constant != nullptr) {
+        variant.address[id] = t.device_constant.get();
+      } else if (!t.constant.empty()) {
+        variant.address[id] = const_cast<void*>(t.constant.data());
+      } else if (t.arena_offset >= 0) {
+        variant.address[id] = arena[location_index(t.location)].get() + t.arena_offset;
       }
     }
-    variant.bound = arena.get();
+    for (size_t l = 0; l < kNumLocations; ++l)
+      variant.bound[l] = arena[l].get();
+  }
+
+  StreamState* io_stream(const detail::EngineImpl& engine) const {
+    return streams.get(engine.backend);
   }
 };
 
@@ -88,11 +153,16 @@ ExecutionContext::ExecutionContext(std::shared_ptr<const detail::EngineImpl> eng
     : engine_(std::move(engine)), state_(std::make_unique<State>()) {
   for (const IoTensor& input : engine_->inputs)
     state_->shapes.push_back(input.dims);
+  state_->io_address.assign(engine_->inputs.size() + engine_->outputs.size(), nullptr);
   // The built shapes need no lowering; only the allocation can fail, and execute() reports it.
   (void)state_->resolve(engine_);
 }
 
-ExecutionContext::~ExecutionContext() = default;
+ExecutionContext::~ExecutionContext() {
+  // Device memory must not be freed under a run still in flight.
+  for (const auto& [backend, stream] : state_->streams.states)
+    (void)stream->synchronize();
+}
 
 Status ExecutionContext::set_input_shape(std::string_view name, const Dims& dims) {
   for (size_t i = 0; i < engine_->inputs.size(); ++i) {
@@ -128,6 +198,45 @@ Result<Dims> ExecutionContext::output_shape(int index) {
   return variant->engine->outputs[static_cast<size_t>(index)].dims;
 }
 
+namespace {
+
+// The slot of input or output `name` in io_address (inputs first), or -1.
+int io_slot(const detail::EngineImpl& engine, std::string_view name) {
+  for (size_t i = 0; i < engine.inputs.size(); ++i) {
+    if (engine.inputs[i].name == name) return static_cast<int>(i);
+  }
+  for (size_t i = 0; i < engine.outputs.size(); ++i) {
+    if (engine.outputs[i].name == name) return static_cast<int>(engine.inputs.size() + i);
+  }
+  return -1;
+}
+
+}  // namespace
+
+Status ExecutionContext::set_tensor_address(std::string_view name, void* address) {
+  const int slot = io_slot(*engine_, name);
+  if (slot < 0) {
+    return not_found("set_tensor_address: the engine has no input or output \"", name, "\"");
+  }
+  INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
+  const detail::EngineImpl& engine = *variant->engine;
+  const auto s = static_cast<size_t>(slot);
+  const int id =
+      s < engine.inputs.size() ? engine.input_ids[s] : engine.output_ids[s - engine.inputs.size()];
+  const size_t bytes = engine.tensors[static_cast<size_t>(id)].byte_size();
+  Status usable = engine_->backend->check_address(address, engine_->io_location(), bytes);
+  if (!usable.is_ok()) {
+    return usable.with_context("set_tensor_address(\"" + std::string(name) + "\")");
+  }
+  state_->io_address[s] = address;
+  return Status::ok();
+}
+
+void* ExecutionContext::tensor_address(std::string_view name) const {
+  const int slot = io_slot(*engine_, name);
+  return slot < 0 ? nullptr : state_->io_address[static_cast<size_t>(slot)];
+}
+
 Status ExecutionContext::execute(std::span<const void* const> inputs,
                                  std::span<void* const> outputs, int64_t batch) {
   if (engine_->inputs.empty()) {
@@ -153,34 +262,21 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
   return execute(inputs, outputs);
 }
 
-Status ExecutionContext::execute(std::span<const void* const> inputs,
-                                 std::span<void* const> outputs) {
-  if (inputs.size() != engine_->input_ids.size()) {
-    return invalid_argument("execute: got ", inputs.size(), " inputs, the engine has ",
-                            engine_->input_ids.size());
-  }
-  if (outputs.size() != engine_->output_ids.size()) {
-    return invalid_argument("execute: got ", outputs.size(), " outputs, the engine has ",
-                            engine_->output_ids.size());
-  }
+// Every step in order on the bound I/O addresses; outputs copied from the arena to theirs.
+Status ExecutionContext::run(std::span<const void* const> inputs, std::span<void* const> outputs,
+                             void* stream) {
   INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
   const detail::EngineImpl& engine = *variant->engine;
   std::vector<void*>& address = variant->address;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i] == nullptr) {
-      return invalid_argument("execute: input \"", engine.inputs[i].name, "\" is null");
-    }
+  for (size_t i = 0; i < inputs.size(); ++i)
     address[static_cast<size_t>(engine.input_ids[i])] = const_cast<void*>(inputs[i]);
-  }
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (outputs[i] == nullptr) {
-      return invalid_argument("execute: output \"", engine.outputs[i].name, "\" is null");
-    }
-  }
   TensorObserver* observer = state_->observer;
   if (observer != nullptr && variant->observe_plan == nullptr) {
     INT8RT_ASSIGN_OR_RETURN(variant->observe_plan, detail::ObservePlan::create(engine));
   }
+  const detail::StreamStates& streams = state_->streams;
+  for (const auto& [backend, state] : streams.states)
+    INT8RT_RETURN_IF_ERROR(state->begin(backend == engine.backend ? stream : nullptr));
   for (size_t s = 0; s < engine.steps.size(); ++s) {
     const detail::EngineStep& step = engine.steps[s];
     state_->step_inputs.clear();
@@ -191,19 +287,121 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
     for (int id : step.outputs) {
       state_->step_outputs.push_back(id < 0 ? nullptr : address[static_cast<size_t>(id)]);
     }
-    Status status =
-        step.kernel->execute(KernelIo{state_->step_inputs, state_->step_outputs,
-                                      state_->scratch.get(), variant->kernel_states[s].get()});
+    const size_t l = location_index(step.backend->memory_space());
+    Status status = step.kernel->execute(
+        KernelIo{state_->step_inputs, state_->step_outputs, state_->scratch[l].get(),
+                 variant->kernel_states[s].get(), streams.get(step.backend)});
     if (!status.is_ok()) return status.with_context("layer \"" + step.layer_name + "\"");
     if (observer != nullptr) {
-      INT8RT_RETURN_IF_ERROR(variant->observe_plan->observe(s, address, *observer));
+      INT8RT_RETURN_IF_ERROR(variant->observe_plan->observe(s, address, streams, *observer));
+    }
+  }
+  StreamState* io_stream = state_->io_stream(engine);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto id = static_cast<size_t>(engine.output_ids[i]);
+    INT8RT_RETURN_IF_ERROR(engine.backend->copy(outputs[i], engine.io_location(), address[id],
+                                                engine.io_location(),
+                                                engine.tensors[id].byte_size(), io_stream));
+  }
+  for (const auto& [backend, state] : streams.states)
+    INT8RT_RETURN_IF_ERROR(state->end());
+  return Status::ok();
+}
+
+Status ExecutionContext::enqueue(void* stream) {
+  BusyGuard busy(state_->busy);
+  if (!busy.acquired()) return busy_error("enqueue");
+  if (engine_->io_location() == TensorLocation::kHost && stream != nullptr) {
+    return invalid_argument("enqueue: backend \"", engine_->backend->name(),
+                            "\" runs on the host and takes no stream (pass none)");
+  }
+  std::vector<const void*> inputs(engine_->inputs.size());
+  std::vector<void*> outputs(engine_->outputs.size());
+  for (size_t i = 0; i < state_->io_address.size(); ++i) {
+    void* address = state_->io_address[i];
+    const bool is_input = i < inputs.size();
+    if (address == nullptr) {
+      return invalid_argument(
+          "enqueue: ", is_input ? "input" : "output", " \"",
+          is_input ? engine_->inputs[i].name : engine_->outputs[i - inputs.size()].name,
+          "\" has no address (set_tensor_address)");
+    }
+    if (is_input) {
+      inputs[i] = address;
+    } else {
+      outputs[i - inputs.size()] = address;
+    }
+  }
+  return run(inputs, outputs, stream);
+}
+
+Status ExecutionContext::synchronize() {
+  for (const auto& [backend, state] : state_->streams.states)
+    INT8RT_RETURN_IF_ERROR(state->synchronize());
+  return Status::ok();
+}
+
+Status ExecutionContext::execute(std::span<const void* const> inputs,
+                                 std::span<void* const> outputs) {
+  BusyGuard busy(state_->busy);
+  if (!busy.acquired()) return busy_error("execute");
+  if (inputs.size() != engine_->input_ids.size()) {
+    return invalid_argument("execute: got ", inputs.size(), " inputs, the engine has ",
+                            engine_->input_ids.size());
+  }
+  if (outputs.size() != engine_->output_ids.size()) {
+    return invalid_argument("execute: got ", outputs.size(), " outputs, the engine has ",
+                            engine_->output_ids.size());
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i] == nullptr) {
+      return invalid_argument("execute: input \"", engine_->inputs[i].name, "\" is null");
     }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const auto id = static_cast<size_t>(engine.output_ids[i]);
-    std::memcpy(outputs[i], address[id], engine.tensors[id].byte_size());
+    if (outputs[i] == nullptr) {
+      return invalid_argument("execute: output \"", engine_->outputs[i].name, "\" is null");
+    }
   }
-  return Status::ok();
+  if (engine_->io_location() == TensorLocation::kHost) {
+    INT8RT_RETURN_IF_ERROR(run(inputs, outputs, nullptr));
+    return synchronize();
+  }
+  // A device engine: the host buffers go through device copies in the context.
+  INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
+  const detail::EngineImpl& engine = *variant->engine;
+  const size_t count = inputs.size() + outputs.size();
+  state_->staging.resize(count);
+  state_->staging_bytes.resize(count, 0);
+  std::vector<const void*> device_inputs(inputs.size());
+  std::vector<void*> device_outputs(outputs.size());
+  StreamState* stream = state_->io_stream(engine);
+  for (size_t i = 0; i < count; ++i) {
+    const bool is_input = i < inputs.size();
+    const int id = is_input ? engine.input_ids[i] : engine.output_ids[i - inputs.size()];
+    const size_t bytes = engine.tensors[static_cast<size_t>(id)].byte_size();
+    if (bytes > state_->staging_bytes[i] || state_->staging[i] == nullptr) {
+      INT8RT_ASSIGN_OR_RETURN(state_->staging[i],
+                              engine.backend->allocate(bytes, "input and output copies"));
+      state_->staging_bytes[i] = bytes;
+    }
+    void* device = state_->staging[i].get();
+    if (is_input) {
+      INT8RT_RETURN_IF_ERROR(engine.backend->copy(device, engine.io_location(), inputs[i],
+                                                  TensorLocation::kHost, bytes, stream));
+      device_inputs[i] = device;
+    } else {
+      device_outputs[i - inputs.size()] = device;
+    }
+  }
+  INT8RT_RETURN_IF_ERROR(run(device_inputs, device_outputs, nullptr));
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    const auto id = static_cast<size_t>(engine.output_ids[o]);
+    INT8RT_RETURN_IF_ERROR(engine.backend->copy(outputs[o], TensorLocation::kHost,
+                                                device_outputs[o], engine.io_location(),
+                                                engine.tensors[id].byte_size(), stream));
+  }
+  return synchronize();
 }
 
 }  // namespace int8rt

@@ -118,7 +118,7 @@ Result<std::shared_ptr<const EngineImpl>> lower_for_input_shapes(
                             "these shapes instead)");
   }
   // Lowering for other shapes repeats what the build logged already.
-  auto lowered = lower(*net, engine->backend_kind, silent_logger());
+  auto lowered = lower(*net, *engine->backend, engine->options, silent_logger());
   if (!lowered.is_ok()) {
     return lowered.status().with_context("lowering for input shapes " + describe(*engine, shapes));
   }

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "backends/cpu/cpu_backend.h"
 #include "backends/quant.h"
 #include "ir/quantization.h"
 
@@ -63,7 +62,9 @@ Result<std::unique_ptr<ObservePlan>> ObservePlan::create(const EngineImpl& engin
       dequantized_as[layer.input(0)] = layer.output(0)->name();
     }
   }
-  size_t plain_bytes = 0, scratch_bytes = 0, max_count = 0;
+  std::array<size_t, kNumLocations> plain_bytes{}, scratch_bytes{};
+  size_t host_bytes = 0, max_count = 0;
+  if (engine.io_location() != TensorLocation::kHost) plan->device_ = engine.backend;
   plan->points_.resize(engine.steps.size());
   for (size_t s = 0; s < engine.steps.size(); ++s) {
     const EngineStep& step = engine.steps[s];
@@ -87,41 +88,78 @@ Result<std::unique_ptr<ObservePlan>> ObservePlan::create(const EngineImpl& engin
       point.info.dtype = tensor.dtype;
       point.info.scale = ir::is_quantized(out) ? ir::int8_scale(*out) : 0.0f;
       point.info.dims = tensor.dims;
+      point.location = tensor.location;
+      const size_t l = location_index(tensor.location);
+      const size_t bytes = point.count * element_size(tensor.dtype);
       if (!tensor.layout.is_plain()) {
-        INT8RT_ASSIGN_OR_RETURN(point.to_plain, cpu::create_reorder(tensor.dtype, tensor.dims,
-                                                                    tensor.layout, Layout()));
+        point.to_plain_backend = find_backend(tensor.layout.desc()->backend());
+        if (point.to_plain_backend == nullptr) {
+          return internal_error("tensor observer: no backend reads layout ",
+                                tensor.layout.to_string(), " of \"", tensor.name, "\"");
+        }
+        INT8RT_ASSIGN_OR_RETURN(point.to_plain,
+                                point.to_plain_backend->create_reorder(tensor.dtype, tensor.dims,
+                                                                       tensor.layout, Layout()));
+        if (point.to_plain == nullptr) {
+          return internal_error("tensor observer: backend \"", point.to_plain_backend->name(),
+                                "\" can't reorder \"", tensor.name, "\" to plain");
+        }
         point.to_plain_state = point.to_plain->create_state();
-        plain_bytes = std::max(plain_bytes, point.count * element_size(tensor.dtype));
-        scratch_bytes = std::max(scratch_bytes, point.to_plain->scratch_bytes());
+        plain_bytes[l] = std::max(plain_bytes[l], bytes);
+        scratch_bytes[l] = std::max(scratch_bytes[l], point.to_plain->scratch_bytes());
       }
+      if (tensor.location != TensorLocation::kHost) host_bytes = std::max(host_bytes, bytes);
       max_count = std::max(max_count, point.count);
       plan->points_[s].push_back(std::move(point));
     }
   }
-  INT8RT_ASSIGN_OR_RETURN(plan->plain_, allocate_aligned(plain_bytes, "observed tensors"));
-  INT8RT_ASSIGN_OR_RETURN(plan->scratch_, allocate_aligned(scratch_bytes, "observer scratch"));
+  for (size_t l = 0; l < kNumLocations; ++l) {
+    const bool device = static_cast<TensorLocation>(l) != TensorLocation::kHost;
+    if (device && plan->device_ == nullptr) continue;
+    const Backend& owner = device ? *plan->device_ : *engine.backend;
+    auto allocate = [&](size_t bytes, const char* what) {
+      return device ? owner.allocate(bytes, what) : allocate_host(bytes, what);
+    };
+    INT8RT_ASSIGN_OR_RETURN(plan->plain_[l], allocate(plain_bytes[l], "observed tensors"));
+    INT8RT_ASSIGN_OR_RETURN(plan->scratch_[l], allocate(scratch_bytes[l], "observer scratch"));
+  }
+  INT8RT_ASSIGN_OR_RETURN(plan->host_copy_, allocate_host(host_bytes, "observed device tensors"));
   plan->values_.resize(max_count);
   return plan;
 }
 
-Status ObservePlan::observe(size_t step, std::span<void* const> address, TensorObserver& observer) {
+Status ObservePlan::observe(size_t step, std::span<void* const> address,
+                            const StreamStates& streams, TensorObserver& observer) {
   for (Point& point : points_[step]) {
     const void* data = address[static_cast<size_t>(point.tensor)];
+    const size_t l = location_index(point.location);
+    StreamState* device_stream = device_ ? streams.get(device_) : nullptr;
     if (point.to_plain) {
       const void* in[] = {data};
-      void* out[] = {plain_.get()};
+      void* out[] = {plain_[l].get()};
       // One thread: a copy of one activation is too small to pay for waking the OpenMP team,
       // and on a loaded machine each parallel region may wait a time slice for a descheduled
       // thread.
       const int threads = omp_get_max_threads();
       omp_set_num_threads(1);
       Status status =
-          point.to_plain->execute(KernelIo{in, out, scratch_.get(), point.to_plain_state.get()});
+          point.to_plain->execute(KernelIo{in, out, scratch_[l].get(), point.to_plain_state.get(),
+                                           streams.get(point.to_plain_backend)});
       omp_set_num_threads(threads);
       if (!status.is_ok()) {
         return status.with_context("tensor observer: reorder of \"" + point.info.name + "\"");
       }
-      data = plain_.get();
+      data = plain_[l].get();
+    }
+    if (point.location != TensorLocation::kHost) {
+      const size_t bytes = point.count * element_size(point.info.dtype);
+      Status copied = device_->copy(host_copy_.get(), TensorLocation::kHost, data, point.location,
+                                    bytes, device_stream);
+      if (copied.is_ok() && device_stream != nullptr) copied = device_stream->synchronize();
+      if (!copied.is_ok()) {
+        return copied.with_context("tensor observer: copy of \"" + point.info.name + "\"");
+      }
+      data = host_copy_.get();
     }
     to_float(point.info.dtype, point.info.scale, data, point.count, values_.data());
     point.info.values = std::span<const float>(values_.data(), point.count);

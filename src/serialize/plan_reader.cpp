@@ -309,6 +309,10 @@ Result<PlanHeader> read_plan_header(std::string_view bytes) {
   }
   INT8RT_RETURN_IF_ERROR(header_string(in, header.library_version, size, "int8rt version"));
   INT8RT_RETURN_IF_ERROR(header_string(in, header.backend, size, "backend name"));
+  if (header.format_version >= 2) {
+    INT8RT_RETURN_IF_ERROR(header_string(in, header.target, size, "target"));
+    INT8RT_RETURN_IF_ERROR(header_value(in, header.flags, size, "flags"));
+  }
   INT8RT_RETURN_IF_ERROR(header_value(in, header.payload_size, size, "payload size"));
   const size_t checksum_offset = in.offset();
   INT8RT_RETURN_IF_ERROR(header_value(in, header.checksum, size, "checksum"));

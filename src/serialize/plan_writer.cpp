@@ -43,7 +43,8 @@ void write_tensor(ByteWriter& out, const Tensor& t, TensorKind kind) {
 
 }  // namespace
 
-Result<std::string> write_plan(const Network& network, std::string_view backend) {
+Result<std::string> write_plan(const Network& network, std::string_view backend,
+                               std::string_view target, uint32_t flags) {
   // Tensors: the inputs, the constants (in network order), then each layer's outputs in layer
   // order: the order a reader creates them in, so that a loaded engine serializes to the same
   // bytes. A tensor that is none of those (no producer) is read by no layer of a valid graph.
@@ -128,6 +129,8 @@ Result<std::string> write_plan(const Network& network, std::string_view backend)
   file.value(kFormatVersion);
   file.string(kLibraryVersion);
   file.string(backend);
+  file.string(target);
+  file.value(flags);
   file.value(static_cast<uint64_t>(payload.size()));
   Fnv1a checksum;
   checksum.add(file.buffer().data(), file.size());

@@ -23,7 +23,7 @@ struct Outcome {
 };
 
 struct CaseOptions {
-  Backend backend = Backend::kCpu;
+  std::string backend = "cpu";
   bool verbose = false;                // forward int8rt warnings to stderr
   int64_t max_input_bytes = 64 << 20;  // skip tests whose inputs (one data set) are larger
 };

@@ -69,7 +69,7 @@ class TestCaseTest : public ::testing::Test {
     ASSERT_TRUE(proto.SerializeToOstream(&out)) << relative;
   }
 
-  Outcome run() { return run_test_case(dir_, CaseOptions{Backend::kReference, false, 64 << 20}); }
+  Outcome run() { return run_test_case(dir_, CaseOptions{"reference", false, 64 << 20}); }
 
   fs::path dir_;
 };

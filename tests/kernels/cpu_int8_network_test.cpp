@@ -14,7 +14,7 @@ using testing::describe_layers;
 using testing::kernel_of;
 using testing::random_inputs;
 
-Result<testing::NetworkRun> run_int8(const Network& net, Backend backend,
+Result<testing::NetworkRun> run_int8(const Network& net, std::string_view backend,
                                      const std::vector<std::vector<float>>& inputs) {
   static StderrLogger logger(Logger::Severity::kError);
   Builder builder(logger);
@@ -93,9 +93,9 @@ void check_block(int64_t batch, uint32_t seed) {
   Network net;
   build_block(net, batch, seed);
   const auto inputs = random_inputs(net, seed + 1000);
-  auto cpu = run_int8(net, Backend::kCpu, inputs);
+  auto cpu = run_int8(net, "cpu", inputs);
   ASSERT_TRUE(cpu.is_ok()) << cpu.status().to_string();
-  auto ref = run_int8(net, Backend::kReference, inputs);
+  auto ref = run_int8(net, "reference", inputs);
   ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
   for (const char* name : {"conv1", "conv2", "conv3", "pool", "gap", "fc"}) {
     const std::string kernel = kernel_of(*cpu, name);

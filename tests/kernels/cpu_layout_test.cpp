@@ -101,7 +101,7 @@ Network* conv_chain(Network& net) {
 TEST(CpuLayout, ReordersOnlyAtNetworkBoundaries) {
   Network net;
   conv_chain(net);
-  auto run = run_network(net, Backend::kCpu, testing::random_inputs(net, 11));
+  auto run = run_network(net, "cpu", testing::random_inputs(net, 11));
   ASSERT_TRUE(run.is_ok()) << run.status().to_string();
   int reorders = 0;
   for (const auto& layer : run->layers)
@@ -118,7 +118,7 @@ TEST(CpuLayout, ConcurrentContextsShareOneEngine) {
   conv_chain(net);
   Builder builder;
   auto config = builder.create_config();
-  config->set_backend(Backend::kCpu);
+  config->set_backend("cpu");
   auto engine = builder.build(net, *config);
   ASSERT_TRUE(engine.is_ok()) << engine.status().to_string();
   constexpr int kThreads = 3;

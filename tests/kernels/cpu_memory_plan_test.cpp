@@ -36,6 +36,7 @@ struct Plan {
     detail::EngineStep s;
     s.layer_name = "s" + std::to_string(engine.steps.size());
     s.kernel = std::make_unique<FakeKernel>(inplace, scratch);
+    s.backend = find_backend("cpu");
     s.inputs = std::move(inputs);
     s.outputs = std::move(outputs);
     engine.steps.push_back(std::move(s));
@@ -79,8 +80,8 @@ TEST(CpuMemoryPlan, ChainReusesTwoBuffers) {
     p.step({i}, {i + 1});
   p.engine.output_ids = {6};
   plan_memory(p.engine);
-  EXPECT_EQ(p.offset(0), -1);                  // network input: the caller's buffer
-  EXPECT_EQ(p.engine.arena_bytes, 2 * 4032u);  // 4000 bytes rounded up to 64
+  EXPECT_EQ(p.offset(0), -1);                     // network input: the caller's buffer
+  EXPECT_EQ(p.engine.arena_bytes[0], 2 * 4032u);  // 4000 bytes rounded up to 64
   p.expect_no_live_overlap();
 }
 
@@ -94,8 +95,8 @@ TEST(CpuMemoryPlan, BranchesStayLive) {
   p.engine.output_ids = {4};
   plan_memory(p.engine);
   p.expect_no_live_overlap();
-  EXPECT_EQ(p.engine.scratch_bytes, 4096u);
-  EXPECT_LT(p.engine.arena_bytes, (448u + 832u + 1216u + 256u));  // t1's bytes are reused
+  EXPECT_EQ(p.engine.scratch_bytes[0], 4096u);
+  EXPECT_LT(p.engine.arena_bytes[0], (448u + 832u + 1216u + 256u));  // t1's bytes are reused
 }
 
 TEST(CpuMemoryPlan, InPlaceWhenTheInputDies) {

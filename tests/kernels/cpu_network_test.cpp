@@ -1,4 +1,4 @@
-// Whole networks built with Backend::kCpu vs Backend::kReference: the bundled ONNX models and
+// Whole networks built with the "cpu" vs the "reference" backend: the bundled ONNX models and
 // hand-built residual / inverted-residual networks (BatchNorm folded, activations and adds fused).
 #include <gtest/gtest.h>
 
@@ -125,9 +125,9 @@ void build_mobilenet(Network& net, int64_t batch) {
 void expect_network_matches(const Network& net, float tolerance, const std::string& what) {
   SCOPED_TRACE(what);
   const auto inputs = testing::random_inputs(net, 1234);
-  auto cpu = testing::run_network(net, Backend::kCpu, inputs);
+  auto cpu = testing::run_network(net, "cpu", inputs);
   ASSERT_TRUE(cpu.is_ok()) << cpu.status().to_string();
-  auto ref = testing::run_network(net, Backend::kReference, inputs);
+  auto ref = testing::run_network(net, "reference", inputs);
   ASSERT_TRUE(ref.is_ok()) << ref.status().to_string();
   int onednn = 0;
   for (const auto& layer : cpu->layers)
@@ -179,7 +179,7 @@ TEST(CpuNetwork, BundledOnnxModels) {
       std::string layers;
       for (int b = 0; b < 2; ++b) {
         auto config = builder.create_config();
-        config->set_backend(b == 0 ? Backend::kCpu : Backend::kReference);
+        config->set_backend(b == 0 ? "cpu" : "reference");
         config->set_input_shape(input->name(), Dims(dims));
         auto engine = builder.build(net, *config);
         ASSERT_TRUE(engine.is_ok()) << engine.status().to_string();

@@ -110,7 +110,7 @@ inline std::vector<float> build_and_run(const Network& net,
                                         std::string* out_dims = nullptr) {
   Builder builder;
   auto config = builder.create_config();
-  config->set_backend(Backend::kReference);
+  config->set_backend("reference");
   auto engine = builder.build(net, *config);
   EXPECT_TRUE(engine.is_ok()) << engine.status().to_string();
   if (!engine.is_ok()) return {};

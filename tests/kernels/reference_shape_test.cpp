@@ -152,7 +152,7 @@ TEST(ReferenceShape, BuilderFoldsShapeSubgraphIntoReshape) {
   ASSERT_TRUE(net->mark_output(reshape->output(0)).is_ok());
 
   auto config = builder.create_config();
-  config->set_backend(Backend::kReference);
+  config->set_backend("reference");
   auto engine = builder.build(*net, *config);
   ASSERT_TRUE(engine.is_ok()) << engine.status().to_string();
   std::vector<LayerInfo> layers = (*engine)->layers();

@@ -61,10 +61,10 @@ double percentile(const std::vector<double>& sorted, double p) {
 
 Result<std::unique_ptr<Engine>> build_engine(const Args& args, Logger& logger, int64_t& batch) {
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, load_onnx(args.get("onnx"), logger));
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+  INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
   Builder builder(logger);
   auto config = builder.create_config();
-  config->set_backend(backend);
+  target.apply(*config);
   INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
   // The batch axis: --batch, else the --shapes / declared one, else the default.
   for (int i = 0; i < network->num_inputs(); ++i) {

@@ -30,7 +30,7 @@ constexpr char kUsage[] =
     "usage: int8rt build --onnx MODEL.onnx [--shapes NAME:DIMS,...] [--batch B]\n"
     "                    [--int8 [--calibrator NAME --data SPEC --cache FILE [--max-batches K]]\n"
     "                            [--ranges FILE]] [--layer-precisions FILE]\n"
-    "                    [--obey-precision-constraints] [--backend cpu|reference]\n"
+    "                    [--obey-precision-constraints] [--backend NAME]\n"
     "                    [--save-engine FILE.plan] [--json] [--verbose]\n"
     "\n"
     "Builds an engine for the model: FP32, or with --int8 INT8 wherever a layer has an INT8\n"
@@ -66,14 +66,14 @@ Status bind_batch(const Network& network, int64_t batch, BuilderConfig& config) 
 Result<Built> build(const Args& args, Logger& logger) {
   if (!args.has("onnx")) return invalid_argument("--onnx is required (the model to build)");
   const std::string model = args.get("onnx");
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+  INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
   if (args.has("save-engine")) {
     INT8RT_RETURN_IF_ERROR(check_writable_location("save-engine", args.get("save-engine")));
   }
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, load_onnx(model, logger));
   Builder builder(logger);
   auto config = builder.create_config();
-  config->set_backend(backend);
+  target.apply(*config);
   INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
   INT8RT_ASSIGN_OR_RETURN(int64_t batch, model_batch(args, *network, model));
   INT8RT_RETURN_IF_ERROR(bind_batch(*network, batch, *config));

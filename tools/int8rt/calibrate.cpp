@@ -44,7 +44,7 @@ constexpr char kUsage[] =
     "                        [--percentile P] [--quantile Q --regression-cutoff R] [--batch B]\n"
     "                        [--max-batches K] [--per-tensor-thresholds] [--shapes NAME:DIMS,...]\n"
     "                        [--ranges-out FILE]\n"
-    "                        [--json] [--backend cpu|reference] [--verbose]\n"
+    "                        [--json] [--backend NAME] [--verbose]\n"
     "\n"
     "Finds the INT8 dynamic range (amax; scale = amax/127) of every activation of the model: from\n"
     "the cache when it was made for this model, data and algorithm, else by running the FP32\n"
@@ -79,7 +79,7 @@ Result<Outcome> calibrate(const Args& args, Logger& logger) {
   }
   const std::string model = args.get("onnx");
   const std::string cache_path = args.get("cache");
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+  INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
 
   INT8RT_ASSIGN_OR_RETURN(StreamCalibratorOptions options, parse_calibrator_options(args));
   options.cache_path = cache_path;
@@ -91,7 +91,7 @@ Result<Outcome> calibrate(const Args& args, Logger& logger) {
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Network> network, load_onnx(model, logger));
   Builder builder(logger);
   auto config = builder.create_config();
-  config->set_backend(backend);
+  target.apply(*config);
   INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
   // A model with a fixed batch axis is calibrated at that batch.
   INT8RT_ASSIGN_OR_RETURN(options.batch_size, model_batch(args, *network, model));

@@ -16,7 +16,11 @@ int report_error(std::string_view command, const Status& status) {
 std::vector<Flag> engine_flags() {
   return {
       {"onnx", "FILE", "the ONNX model (required)"},
-      {"backend", "NAME", "cpu (default: fastest kernels, reference fallback) or reference"},
+      {"backend", "NAME",
+       "where the engine runs: cpu (default: oneDNN, reference fallback), reference, or cuda "
+       "(an NVIDIA GPU, where this int8rt has it)"},
+      {"fp16", "",
+       "layers that don't run INT8 may run FP16 (on a GPU; the CPU backends\nignore it)"},
       {"verbose", "", "log what the builder does; twice (-v -v) for per-layer detail", true, 'v'},
       {"help", "", "show this help", false, 'h'},
   };
@@ -33,11 +37,30 @@ Logger::Severity log_severity(const Args& args) {
   }
 }
 
-Result<Backend> parse_backend(std::string_view text) {
-  for (Backend backend : {Backend::kCpu, Backend::kReference}) {
-    if (text == to_string(backend)) return backend;
+std::string backend_list() {
+  std::string list;
+  for (const std::string& name : backend_names())
+    list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+Result<std::string> parse_backend(const Args& args, std::string_view fallback) {
+  const std::string name = args.get("backend", std::string(fallback));
+  auto info = get_backend_info(name);
+  if (!info.is_ok()) {
+    return invalid_argument("--backend \"", name, "\" is not a backend (", backend_list(), ")");
   }
-  return invalid_argument("--backend \"", text, "\" is not a backend (cpu, reference)");
+  if (!info->available) {
+    return invalid_argument("--backend ", name, ": it can't run here: ", info->reason);
+  }
+  return name;
+}
+
+Result<EngineTarget> parse_engine_target(const Args& args, std::string_view fallback) {
+  EngineTarget target;
+  INT8RT_ASSIGN_OR_RETURN(target.backend, parse_backend(args, fallback));
+  target.fp16 = args.has("fp16");
+  return target;
 }
 
 Result<std::unique_ptr<Network>> load_onnx(const std::string& path, Logger& logger) {
@@ -51,8 +74,7 @@ Result<std::unique_ptr<Engine>> load_engine(const Args& args, Logger& logger) {
   const std::string path = args.get("engine");
   std::string backend;
   if (args.has("backend")) {
-    INT8RT_ASSIGN_OR_RETURN(Backend parsed, parse_backend(args.get("backend")));
-    backend = std::string(to_string(parsed));
+    INT8RT_ASSIGN_OR_RETURN(backend, parse_backend(args));
   }
   return Engine::load(path, logger, backend);
 }

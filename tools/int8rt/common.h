@@ -27,7 +27,22 @@ int report_error(std::string_view command, const Status& status);
 std::vector<Flag> engine_flags();
 // --verbose once: kInfo, twice: kVerbose; kWarning otherwise.
 Logger::Severity log_severity(const Args& args);
-Result<Backend> parse_backend(std::string_view text);
+// --backend NAME (else `fallback`): a registered backend that can run here.
+Result<std::string> parse_backend(const Args& args, std::string_view fallback = kDefaultBackend);
+
+// Where and how a command's engines run: --backend and --fp16.
+struct EngineTarget {
+  std::string backend;
+  bool fp16 = false;
+  void apply(BuilderConfig& config) const {
+    config.set_backend(backend);
+    if (fp16) config.set_flag(BuilderFlag::kFp16);
+  }
+};
+Result<EngineTarget> parse_engine_target(const Args& args,
+                                         std::string_view fallback = kDefaultBackend);
+// The registered backends, "cpu, reference, cuda", for help texts.
+std::string backend_list();
 
 // Parses the ONNX model at `path` into a new network.
 Result<std::unique_ptr<Network>> load_onnx(const std::string& path, Logger& logger);

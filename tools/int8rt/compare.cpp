@@ -42,7 +42,7 @@ constexpr char kUsage[] =
     "usage: int8rt compare --onnx MODEL.onnx --data SPEC (--engine INT8.plan |\n"
     "                      [--calib-data SPEC --cache FILE --calibrator NAME] [--ranges FILE])\n"
     "                      [--batch B] [--max-samples N] [--top N] [--json]\n"
-    "                      [--backend cpu|reference] [--verbose]\n"
+    "                      [--backend NAME] [--verbose]\n"
     "\n"
     "Runs the FP32 engine of MODEL and the INT8 engine (--engine, or built from MODEL as\n"
     "int8rt build --int8 does) side by side on the samples of --data, observes every tensor both\n"
@@ -123,11 +123,11 @@ Result<CompareRun> compare(const Args& args, Logger& logger) {
   }
 
   INT8RT_ASSIGN_OR_RETURN(
-      Backend backend,
-      parse_backend(args.get("backend", int8 ? int8->backend() : std::string("cpu"))));
+      EngineTarget target,
+      parse_engine_target(args, int8 ? int8->backend() : std::string(kDefaultBackend)));
   Builder builder(logger);
   auto fp32_config = builder.create_config();
-  fp32_config->set_backend(backend);
+  fp32_config->set_backend(target.backend);  // the FP32 reference: no FP16
   fp32_config->set_input_shape(input_name, input_dims);
   INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<Engine> fp32, builder.build(*network, *fp32_config));
 
@@ -135,7 +135,7 @@ Result<CompareRun> compare(const Args& args, Logger& logger) {
   Int8Setup setup;
   if (!int8) {
     auto config = builder.create_config();
-    config->set_backend(backend);
+    target.apply(*config);
     config->set_input_shape(input_name, input_dims);
     INT8RT_RETURN_IF_ERROR(configure_int8(args, "calib-data", batch, *network, *config, setup));
     INT8RT_ASSIGN_OR_RETURN(int8, builder.build(*network, *config));

@@ -36,7 +36,7 @@ std::vector<Flag> eval_flags() {
 
 constexpr char kUsage[] =
     "usage: int8rt eval (--onnx MODEL.onnx | --engine FILE.plan) --data SPEC [--batch B]\n"
-    "                   [--limit N] [--json] [--backend cpu|reference] [--verbose]\n"
+    "                   [--limit N] [--json] [--backend NAME] [--verbose]\n"
     "                   [--int8 [--calib-data SPEC --cache FILE --calibrator NAME] [--ranges "
     "FILE]]\n"
     "\n"
@@ -161,10 +161,10 @@ Result<EvalResult> evaluate(const Args& args, Logger& logger) {
 
   Int8Setup setup;
   if (!engine) {
-    INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+    INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
     Builder builder(logger);
     auto config = builder.create_config();
-    config->set_backend(backend);
+    target.apply(*config);
     std::vector<int64_t> extents = {batch};
     extents.insert(extents.end(), sample.extents().begin(), sample.extents().end());
     config->set_input_shape(input_name, Dims(extents));

@@ -22,7 +22,7 @@ std::vector<Flag> inspect_flags() {
       {"write-tensors", "FILE",
        "--onnx: write those tensors' names as a ranges file to fill in\n(\"name: amax\" per "
        "line; build --int8 --ranges FILE reads it)"},
-      {"backend", "NAME", "--engine: the plan must be for this backend (cpu, reference)"},
+      {"backend", "NAME", "--engine: the plan must be for this backend (" + backend_list() + ")"},
       {"json", "", "print the result as JSON"},
       {"verbose", "", "log while loading; twice (-v -v) for detail", true, 'v'},
       {"help", "", "show this help", false, 'h'},
@@ -30,7 +30,7 @@ std::vector<Flag> inspect_flags() {
 }
 
 constexpr char kUsage[] =
-    "usage: int8rt inspect --engine FILE.plan [--backend cpu|reference] [--json] [--verbose]\n"
+    "usage: int8rt inspect --engine FILE.plan [--backend NAME] [--json] [--verbose]\n"
     "       int8rt inspect --onnx MODEL.onnx [--tensors] [--write-tensors FILE] [--json]\n"
     "\n"
     "--engine: loads a plan file and lists the engine's inputs and outputs, then each layer: its\n"

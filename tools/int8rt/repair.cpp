@@ -192,8 +192,8 @@ Result<Setup> prepare(const Args& args, Logger& logger) {
   }
   Builder builder(logger);
   setup.config = builder.create_config();
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
-  setup.config->set_backend(backend);
+  INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
+  target.apply(*setup.config);
   std::vector<int64_t> extents = {batch};
   extents.insert(extents.end(), sample.extents().begin(), sample.extents().end());
   setup.config->set_input_shape(input.name(), Dims(extents));

@@ -53,7 +53,7 @@ std::vector<Flag> report_flags() {
 constexpr char kUsage[] =
     "usage: int8rt report --onnx MODEL.onnx --out FILE.html --calib-data SPEC [--data SPEC]\n"
     "                     [--max-samples N] [--calibrator NAME] [--cache FILE] [--ranges FILE]\n"
-    "                     [--engine FILE.plan] [--batch B] [--backend cpu|reference] [--json]\n"
+    "                     [--engine FILE.plan] [--batch B] [--backend NAME] [--json]\n"
     "                     [--verbose]\n"
     "\n"
     "Writes one HTML page (no network access needed to view it) showing:\n"
@@ -161,7 +161,7 @@ Result<Gathered> gather(const Args& args, Logger& logger) {
     INT8RT_ASSIGN_OR_RETURN(max_samples, parse_count("max-samples", args.get("max-samples")));
     if (max_samples == 0) return invalid_argument("--max-samples must be at least 1");
   }
-  INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+  INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
 
   std::unique_ptr<Engine> int8;
   if (args.has("engine")) {
@@ -194,7 +194,7 @@ Result<Gathered> gather(const Args& args, Logger& logger) {
   }
   const auto base_config = [&]() -> Result<std::unique_ptr<BuilderConfig>> {
     auto config = builder.create_config();
-    config->set_backend(backend);
+    target.apply(*config);
     INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
     bind_batch(*network, g.batch, *config);
     apply_threshold_search(args, *config);

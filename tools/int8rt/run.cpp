@@ -36,7 +36,7 @@ constexpr char kUsage[] =
     "usage: int8rt run (--onnx MODEL.onnx | --engine FILE.plan) --input NAME=FILE.npy ...\n"
     "                  [--shapes NAME:DIMS,...] [--output-dir DIR] [--json]\n"
     "                  [--int8 [--data SPEC --cache FILE --calibrator NAME] [--ranges FILE]]\n"
-    "                  [--backend cpu|reference] [--verbose]\n"
+    "                  [--backend NAME] [--verbose]\n"
     "\n"
     "Builds an engine for the model (FP32, or INT8 with --int8 as int8rt build does) or loads a\n"
     "plan file, runs it once on the given inputs and prints a summary of every output (shape,\n"
@@ -261,10 +261,10 @@ Status run(const Args& args, Logger& logger) {
   }
 
   if (!engine) {
-    INT8RT_ASSIGN_OR_RETURN(Backend backend, parse_backend(args.get("backend", "cpu")));
+    INT8RT_ASSIGN_OR_RETURN(EngineTarget target, parse_engine_target(args));
     Builder builder(logger);
     auto config = builder.create_config();
-    config->set_backend(backend);
+    target.apply(*config);
     INT8RT_RETURN_IF_ERROR(apply_shapes(args.all("shapes"), *config));
     for (int i = 0; i < network->num_inputs(); ++i) {
       const Tensor& tensor = *network->input(i);

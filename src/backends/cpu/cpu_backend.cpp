@@ -1,5 +1,6 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include "backends/backend.h"
 #include "backends/cpu/cpu_kernels.h"
 #include "backends/cpu/int8_common.h"
 #include "backends/cpu/onednn_common.h"
@@ -140,6 +141,119 @@ Result<KernelPtr> create_reorder(DataType dtype, const Dims& dims, const Layout&
     return internal_error("reorder of tensor ", dims.to_string(), " from ", from.to_string(),
                           " to ", to.to_string(), ": oneDNN failed: ", error.what());
   }
+}
+
+namespace {
+
+// oneDNN's effective ISA (ONEDNN_MAX_CPU_ISA counts), its name and what it means for INT8.
+struct IsaSpeed {
+  const char* isa;
+  Int8Speed speed;
+};
+
+IsaSpeed detect_isa() {
+  using dnnl::cpu_isa;
+  switch (dnnl::get_effective_cpu_isa()) {
+    case cpu_isa::avx512_core_amx:
+      return {"avx512_core_amx", Int8Speed::kFast};
+    case cpu_isa::avx512_core_bf16:  // Cooper Lake and later: VNNI included
+      return {"avx512_core_bf16", Int8Speed::kFast};
+    case cpu_isa::avx512_core_vnni:
+      return {"avx512_core_vnni", Int8Speed::kFast};
+    case cpu_isa::avx2_vnni:
+      return {"avx2_vnni", Int8Speed::kFast};
+    case cpu_isa::avx512_core:
+      return {"avx512_core", Int8Speed::kSlower};
+    case cpu_isa::avx512_mic:
+      return {"avx512_mic", Int8Speed::kSlower};
+    case cpu_isa::avx512_mic_4ops:
+      return {"avx512_mic_4ops", Int8Speed::kSlower};
+    case cpu_isa::avx2:
+      return {"avx2", Int8Speed::kSlower};
+    case cpu_isa::avx:
+      return {"avx", Int8Speed::kNone};
+    case cpu_isa::sse41:
+      return {"sse41", Int8Speed::kNone};
+    case cpu_isa::all:
+      break;
+  }
+  return {"generic", Int8Speed::kNone};
+}
+
+std::string_view explain(Int8Speed speed) {
+  switch (speed) {
+    case Int8Speed::kFast:
+      return "fast: VNNI/AMX int8 dot products";
+    case Int8Speed::kSlower:
+      return "slower: no VNNI, int8 dot products take three instructions, so INT8 gains less over "
+             "FP32";
+    case Int8Speed::kNone:
+      return "no fast INT8: no int8 SIMD path, INT8 layers run no faster than FP32";
+  }
+  return "";
+}
+
+// oneDNN where it has a kernel, the reference kernels for the rest (same memory, plain layouts
+// between them).
+class CpuBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "cpu"; }
+
+  const BackendInfo& info() const override {
+    static const BackendInfo info = [this] {
+      const IsaSpeed isa = detect_isa();
+      BackendInfo i;
+      i.name = std::string(name());
+      i.available = true;
+      i.device = std::string("oneDNN ") + isa.isa;
+      i.location = TensorLocation::kHost;
+      i.int8 = isa.speed;
+      i.int8_path = "oneDNN " + std::string(isa.isa) + " (" + std::string(explain(isa.speed)) + ")";
+      i.fast_fp16 = false;
+      return i;
+    }();
+    return info;
+  }
+
+  std::string_view fallback() const override { return "reference"; }
+
+  // INT8: the oneDNN kernels cover the common configurations and the reference backend (the
+  // fallback, same memory) the rest, so every layer the reference runs in INT8 is eligible.
+  bool supports(const Layer& layer, DataType precision) const override {
+    if (precision != DataType::kInt8) return true;
+    switch (layer.type()) {
+      case OpType::kConv:
+      case OpType::kGemm:
+      case OpType::kMatMul:
+      case OpType::kMaxPool:
+      case OpType::kAveragePool:
+      case OpType::kGlobalAveragePool:
+      case OpType::kGlobalMaxPool:
+      case OpType::kAdd:
+      case OpType::kConcat:
+      case OpType::kQuantize:
+      case OpType::kDequantize:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  Result<KernelPtr> create_kernel(const KernelRequest& request) const override {
+    return cpu::create_kernel(request.layer, request.input_layouts);
+  }
+
+  Result<KernelPtr> create_reorder(DataType dtype, const Dims& dims, const Layout& from,
+                                   const Layout& to) const override {
+    return cpu::create_reorder(dtype, dims, from, to);
+  }
+};
+
+}  // namespace
+
+const Backend& backend() {
+  static const CpuBackend instance;
+  return instance;
 }
 
 }  // namespace int8rt::cpu

@@ -42,6 +42,7 @@ class OnednnLayout final : public LayoutDesc {
   size_t byte_size() const override { return desc_.get_size(); }
   bool equals(const LayoutDesc& other) const override;
   std::string to_string() const override;
+  std::string_view backend() const override { return "cpu"; }
 
  private:
   dnnl::memory::desc desc_;

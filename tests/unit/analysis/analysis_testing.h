@@ -48,7 +48,7 @@ struct Samples {
 };
 
 inline std::unique_ptr<Engine> build(const Network& net, const std::string& input, Dims dims,
-                                     Backend backend, bool int8) {
+                                     std::string_view backend, bool int8) {
   static StderrLogger logger(Logger::Severity::kError);
   Builder builder(logger);
   auto config = builder.create_config();

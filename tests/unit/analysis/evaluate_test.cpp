@@ -53,13 +53,12 @@ class CountingProgress final : public ProgressMonitor {
 TEST(EvaluateTop1, CountsTheSamplesWhoseLargestScoreIsTheLabel) {
   const Samples samples(45, 3, /*seed=*/17, /*classes=*/3);
   auto net = relu_network();
-  for (Backend backend : {Backend::kCpu, Backend::kReference}) {
+  for (std::string_view backend : {"cpu", "reference"}) {
     auto engine = analysis_testing::build(*net, "x", Dims{8, 3}, backend, false);
     ASSERT_NE(engine, nullptr);
     for (int64_t limit : {-1, 20, 8, 1}) {
       const std::string config = "45 samples (seed 17), engine batch 8, backend " +
-                                 std::string(to_string(backend)) + ", max_samples " +
-                                 std::to_string(limit);
+                                 std::string(backend) + ", max_samples " + std::to_string(limit);
       auto source = samples.source();
       CountingProgress progress;
       std::vector<int64_t> indices, labels, predicted;
@@ -94,7 +93,7 @@ TEST(EvaluateTop1, CountsTheSamplesWhoseLargestScoreIsTheLabel) {
 
 TEST(EvaluateTop1, ErrorsNameTheSourceAndWhatIsWrong) {
   auto net = relu_network();
-  auto engine = analysis_testing::build(*net, "x", Dims{4, 3}, Backend::kReference, false);
+  auto engine = analysis_testing::build(*net, "x", Dims{4, 3}, "reference", false);
   ASSERT_NE(engine, nullptr);
   auto expect_error = [&](DataSource& source, const EvaluateOptions& options,
                           std::vector<std::string> parts) {

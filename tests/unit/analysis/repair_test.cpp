@@ -126,7 +126,7 @@ class RepairTest : public ::testing::Test {
   Result<RepairResult> repair(const Network& net, const RepairOptions& options) {
     Builder builder(logger_);
     auto config = builder.create_config();
-    config->set_backend(Backend::kReference);
+    config->set_backend("reference");
     config->set_flag(BuilderFlag::kInt8);
     config->set_input_shape("x", Dims{kBatch, kIn});
     DatasetSource source(case_.data);
@@ -221,7 +221,7 @@ TEST_F(RepairTest, BrokenRangeChoosesItsReaderFirst) {
   ASSERT_TRUE(set_layer_precisions(*net, *parsed).is_ok());
   Builder builder(logger_);
   auto config = builder.create_config();
-  config->set_backend(Backend::kReference);
+  config->set_backend("reference");
   config->set_flag(BuilderFlag::kInt8);
   config->set_input_shape("x", Dims{kBatch, kIn});
   auto engine = builder.build(*net, *config);

@@ -49,7 +49,7 @@ TEST(Builder, RejectsShapesThatDoNotFitTheInput) {
 TEST(Builder, BuildsRunsAndLeavesTheNetworkUntouched) {
   Builder builder;
   auto net = relu_network(builder);
-  for (Backend backend : {Backend::kReference, Backend::kCpu}) {
+  for (std::string_view backend : {"reference", "cpu"}) {
     auto config = builder.create_config();
     config->set_backend(backend);
     config->set_input_shape("x", Dims{3, 4});

@@ -47,7 +47,7 @@ TEST(Int8Build, LayersWithoutInt8KernelsRunFloat32AndSaySo) {
   CapturingLogger logger;
   Builder builder(logger);
   BuilderConfig config;
-  config.set_backend(Backend::kReference);
+  config.set_backend("reference");
   config.set_flag(BuilderFlag::kInt8);
   auto engine = builder.build(*net, config);
   ASSERT_TRUE(engine.is_ok()) << engine.status().to_string();
@@ -63,7 +63,7 @@ TEST(Int8Build, LayersWithoutInt8KernelsRunFloat32AndSaySo) {
 
   // The same numbers as a float32 build.
   BuilderConfig fp32;
-  fp32.set_backend(Backend::kReference);
+  fp32.set_backend("reference");
   auto reference = builder.build(*net, fp32);
   ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
   std::vector<float> input(12);
@@ -170,7 +170,7 @@ TEST(Int8Build, FloatRequestOnAFusedAwayLayerKeepsTheFusedLayerFloat) {
   Builder builder(logger);
   BuilderConfig config;
   config.set_flag(BuilderFlag::kInt8);
-  config.set_backend(Backend::kReference);
+  config.set_backend("reference");
   auto engine = builder.build(*net, config);
   ASSERT_TRUE(engine.is_ok()) << engine.status().to_string();
   EXPECT_EQ(logger.find(kInfo, "Conv \"conv1+relu1\": float32 (requested float32)").size(), 1u)
@@ -279,7 +279,7 @@ class InputCalibrator : public MinMaxCalibrator {
 
 // Ranges set by hand (x: 1, r: its largest value), or calibrated with MinMax on the one input
 // (x: max |x| <= 1, r: the same largest value): the tolerances below hold for both.
-void expect_small_conv_net_close_to_float32(Backend backend, bool calibrate) {
+void expect_small_conv_net_close_to_float32(std::string_view backend, bool calibrate) {
   const uint32_t seed = 2024;
   const SmallConvNet model(seed);
   const std::vector<float> r = model.relu_conv();
@@ -350,7 +350,7 @@ void expect_small_conv_net_close_to_float32(Backend backend, bool calibrate) {
     // Σ x² <= taps (|x| <= 1).
     var_r = std::max(var_r, (sum_w2 * s_x * s_x + taps * s_w * s_w + s_r * s_r) / 12.0f);
   }
-  std::string config_text = "SmallConvNet on " + std::string(to_string(backend)) +
+  std::string config_text = "SmallConvNet on " + std::string(backend) +
                             (calibrate ? ", MinMax ranges" : ", manual ranges") + ", seed " +
                             std::to_string(seed) + ", r amax " + std::to_string(r_amax) + ", e_r " +
                             std::to_string(e_r);
@@ -388,16 +388,16 @@ void expect_small_conv_net_close_to_float32(Backend backend, bool calibrate) {
 }
 
 TEST(Int8Build, SmallConvNetIsCloseToFloat32OnReference) {
-  expect_small_conv_net_close_to_float32(Backend::kReference, false);
+  expect_small_conv_net_close_to_float32("reference", false);
 }
 
 TEST(Int8Build, SmallConvNetIsCloseToFloat32OnCpu) {
-  expect_small_conv_net_close_to_float32(Backend::kCpu, false);
+  expect_small_conv_net_close_to_float32("cpu", false);
 }
 
 TEST(Int8Build, SmallConvNetWithCalibratedRangesIsCloseToFloat32) {
-  expect_small_conv_net_close_to_float32(Backend::kReference, true);
-  expect_small_conv_net_close_to_float32(Backend::kCpu, true);
+  expect_small_conv_net_close_to_float32("reference", true);
+  expect_small_conv_net_close_to_float32("cpu", true);
 }
 
 // ------------------------------------------------------------------ layer-precision files

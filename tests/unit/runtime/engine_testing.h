@@ -36,7 +36,7 @@ inline void set_all_ranges(Network& net, float amax) {
 
 // `model` (models/<model>.onnx, input "input" [N,1,28,28]) built for batch `batch`.
 inline Result<std::unique_ptr<Engine>> build_model(const std::string& model, int64_t batch,
-                                                   Backend backend, bool int8 = false) {
+                                                   std::string_view backend, bool int8 = false) {
   Builder builder;
   auto net = load_model(model);
   if (int8) set_all_ranges(*net, 6.0f);

@@ -1,17 +1,13 @@
-// Builder::platform_has_fast_int8 and the build-log line about the INT8 path.
+// Builder::platform_has_fast_int8, the backend registry and what it says about each backend.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 
-#include "builder/platform.h"
 #include "int8rt/builder.h"
-#include "testing/capturing_logger.h"
 
 namespace int8rt {
 namespace {
-
-using testing::CapturingLogger;
 
 // The CPU's own flags (Linux /proc/cpuinfo), read independently of oneDNN.
 bool cpu_has_flag(const std::string& flag) {
@@ -31,7 +27,7 @@ TEST(Platform, FastInt8FollowsTheCpu) {
   const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
   if (cap != nullptr && std::string(cap) == "AVX2" && cpu_has_flag("avx2")) {
     // oneDNN capped at AVX2 (no VNNI): the slower INT8 path.
-    EXPECT_EQ(builder.platform_int8_speed(), Int8Speed::kSlower) << detail::int8_platform().isa;
+    EXPECT_EQ(builder.platform_int8_speed(), Int8Speed::kSlower) << get_backend_info("cpu")->device;
     EXPECT_FALSE(builder.platform_has_fast_int8());
     return;
   }
@@ -42,30 +38,40 @@ TEST(Platform, FastInt8FollowsTheCpu) {
   EXPECT_EQ(builder.platform_has_fast_int8(), vnni);
   const Int8Speed expected = vnni ? Int8Speed::kFast : avx2 ? Int8Speed::kSlower : Int8Speed::kNone;
   EXPECT_EQ(builder.platform_int8_speed(), expected)
-      << "oneDNN ISA " << detail::int8_platform().isa << ", vnni " << vnni << ", avx2 " << avx2;
+      << "oneDNN ISA " << get_backend_info("cpu")->device << ", vnni " << vnni << ", avx2 " << avx2;
   EXPECT_EQ(to_string(Int8Speed::kFast), "fast");
   EXPECT_EQ(to_string(Int8Speed::kSlower), "slower");
   EXPECT_EQ(to_string(Int8Speed::kNone), "none");
 }
 
-TEST(Platform, OneInfoLineNamesThePath) {
-  CapturingLogger logger;
-  detail::log_int8_platform(logger, Backend::kCpu);
-  const auto lines = logger.messages();
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0].first, Logger::Severity::kInfo);
-  const std::string& line = lines[0].second;
-  EXPECT_NE(line.find(detail::int8_platform().isa), std::string::npos) << line;
-  EXPECT_NE(line.find(std::string(to_string(detail::int8_platform().speed)) == "fast" ? "fast"
-                      : detail::int8_platform().speed == Int8Speed::kSlower           ? "slower"
-                                                                            : "no fast INT8"),
-            std::string::npos)
-      << line;
-  CapturingLogger reference;
-  detail::log_int8_platform(reference, Backend::kReference);
-  const auto reference_lines = reference.messages();
-  ASSERT_EQ(reference_lines.size(), 1u);
-  EXPECT_NE(reference_lines[0].second.find("reference"), std::string::npos);
+TEST(Platform, InfoNamesTheInt8Path) {
+  auto cpu = get_backend_info("cpu");
+  ASSERT_TRUE(cpu.is_ok()) << cpu.status().to_string();
+  EXPECT_TRUE(cpu->available);
+  EXPECT_EQ(cpu->location, TensorLocation::kHost);
+  EXPECT_FALSE(cpu->fast_fp16);
+  EXPECT_EQ(cpu->device.rfind("oneDNN ", 0), 0u) << cpu->device;
+  const std::string isa = cpu->device.substr(std::string("oneDNN ").size());
+  EXPECT_NE(cpu->int8_path.find(isa), std::string::npos) << cpu->int8_path;
+  const char* word = cpu->int8 == Int8Speed::kFast     ? "fast"
+                     : cpu->int8 == Int8Speed::kSlower ? "slower"
+                                                       : "no fast INT8";
+  EXPECT_NE(cpu->int8_path.find(word), std::string::npos) << cpu->int8_path;
+  auto reference = get_backend_info("reference");
+  ASSERT_TRUE(reference.is_ok());
+  EXPECT_NE(reference->int8_path.find("reference"), std::string::npos);
+  EXPECT_EQ(reference->int8, Int8Speed::kNone);
+  EXPECT_FALSE(get_backend_info("tpu").is_ok());
+  Builder builder;
+  EXPECT_EQ(builder.platform_int8_speed("tpu"), Int8Speed::kNone);
+  EXPECT_FALSE(builder.platform_has_fast_fp16("cpu"));
+}
+
+TEST(Platform, RegistryListsTheHostBackends) {
+  const std::vector<std::string> names = backend_names();
+  ASSERT_GE(names.size(), 2u);
+  EXPECT_EQ(names[0], "cpu") << "the default backend comes first";
+  EXPECT_EQ(names[1], "reference");
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ std::unique_ptr<Network> model(const std::string& name, bool all_outputs, bool i
   return net;
 }
 
-std::unique_ptr<Engine> build(const Network& net, Backend backend, bool int8, int64_t batch) {
+std::unique_ptr<Engine> build(const Network& net, std::string_view backend, bool int8,
+                              int64_t batch) {
   static StderrLogger logger(Logger::Severity::kError);
   Builder builder(logger);
   auto config = builder.create_config();
@@ -87,14 +88,14 @@ void expect_equal_values(const std::vector<float>& expected, const std::vector<f
 TEST(TensorObserver, ObservedValuesAreTheEngineOutputs) {
   for (const std::string name : {"resnet_fmnist", "lenet5_mnist"}) {
     for (bool int8 : {false, true}) {
-      for (Backend backend : {Backend::kCpu, Backend::kReference}) {
+      for (std::string_view backend : {"cpu", "reference"}) {
         auto net = model(name, /*all_outputs=*/true, int8);
         auto engine = build(*net, backend, int8, 3);
         ASSERT_NE(engine, nullptr);
         for (int64_t batch : {3, 2}) {
           const std::string config = name + (int8 ? " int8" : " fp32") + " backend " +
-                                     std::string(to_string(backend)) + " batch " +
-                                     std::to_string(batch) + ", seed 5";
+                                     std::string(backend) + " batch " + std::to_string(batch) +
+                                     ", seed 5";
           const Buffers inputs = engine_testing::random_inputs(*engine, batch, 5);
           ObservedRun run;
           observe(*engine, inputs, batch, run);
@@ -125,8 +126,8 @@ TEST(TensorObserver, Int8TensorsAreDequantizedAndEqualAcrossBackends) {
   for (const std::string name : {"resnet_fmnist", "mobilenetv2_fmnist"}) {
     const std::string config = name + " int8 (ranges ±6) batch 4, seed 9";
     auto net = model(name, /*all_outputs=*/false, /*int8=*/true);
-    auto cpu = build(*net, Backend::kCpu, true, 4);
-    auto reference = build(*net, Backend::kReference, true, 4);
+    auto cpu = build(*net, "cpu", true, 4);
+    auto reference = build(*net, "reference", true, 4);
     ASSERT_TRUE(cpu && reference) << config;
     const Buffers inputs = engine_testing::random_inputs(*cpu, 4, 9);
     ObservedRun on_cpu, on_reference;
@@ -165,9 +166,9 @@ TEST(TensorObserver, Int8TensorsAreDequantizedAndEqualAcrossBackends) {
 // The FP32 engine with fused layers observes the tensors that survive fusion; they hold what an
 // engine returning every tensor computes, up to the float rounding of the fused arithmetic.
 TEST(TensorObserver, FusedFp32EngineObservesTheSurvivingTensors) {
-  for (Backend backend : {Backend::kCpu, Backend::kReference}) {
+  for (std::string_view backend : {"cpu", "reference"}) {
     const std::string config =
-        "resnet_fmnist fp32 backend " + std::string(to_string(backend)) + " batch 2, seed 13";
+        "resnet_fmnist fp32 backend " + std::string(backend) + " batch 2, seed 13";
     auto fused = build(*model("resnet_fmnist", false, false), backend, false, 2);
     auto all = build(*model("resnet_fmnist", true, false), backend, false, 2);
     ASSERT_TRUE(fused && all) << config;
@@ -190,7 +191,7 @@ TEST(TensorObserver, FusedFp32EngineObservesTheSurvivingTensors) {
 }
 
 TEST(TensorObserver, NullTurnsObservingOff) {
-  auto engine = build(*model("lenet5_mnist", false, false), Backend::kCpu, false, 1);
+  auto engine = build(*model("lenet5_mnist", false, false), "cpu", false, 1);
   ASSERT_NE(engine, nullptr);
   const Buffers inputs = engine_testing::random_inputs(*engine, 1, 3);
   Recorder recorder;

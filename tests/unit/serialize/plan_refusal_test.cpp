@@ -14,7 +14,7 @@ namespace int8rt {
 namespace {
 
 // x [2,3,6,6] -> Conv 3x3 pad 1 (+bias) -> Relu -> MaxPool 2x2 -> Flatten -> Gemm -> Softmax.
-std::unique_ptr<Engine> small_engine(Backend backend = Backend::kCpu) {
+std::unique_ptr<Engine> small_engine(std::string_view backend = "cpu") {
   Builder builder;
   auto net = builder.create_network();
   net->set_name("small");
@@ -65,8 +65,8 @@ uint64_t read_u64(const std::string& bytes, size_t at) {
 
 // The header as docs/engine-format.md lays it out, read independently of the library.
 struct Header {
-  size_t version_at = 8, payload_size_at = 0, checksum_at = 0, payload_at = 0;
-  std::string library_version, backend;
+  size_t version_at = 8, flags_at = 0, payload_size_at = 0, checksum_at = 0, payload_at = 0;
+  std::string library_version, backend, target;
 };
 
 Header parse_header(const std::string& bytes) {
@@ -78,6 +78,11 @@ Header parse_header(const std::string& bytes) {
   const uint32_t backend_size = read_u32(bytes, at);
   h.backend = bytes.substr(at + 4, backend_size);
   at += 4 + backend_size;
+  const uint32_t target_size = read_u32(bytes, at);
+  h.target = bytes.substr(at + 4, target_size);
+  at += 4 + target_size;
+  h.flags_at = at;
+  at += 4;
   h.payload_size_at = at;
   h.checksum_at = at + 8;
   h.payload_at = at + 16;
@@ -119,7 +124,7 @@ TEST(PlanFormat, HeaderIsAsDocumented) {
   const std::string bytes = plan_of(*small_engine());
   ASSERT_GT(bytes.size(), 40u);
   EXPECT_EQ(bytes.substr(0, 8), "I8RTPLAN");
-  EXPECT_EQ(read_u32(bytes, 8), 1u) << "format version";
+  EXPECT_EQ(read_u32(bytes, 8), 2u) << "format version";
   const Header h = parse_header(bytes);
   // The version recorded is the project's: project(int8rt VERSION x.y.z) in CMakeLists.txt.
   std::ifstream cmake(testing::source_path("CMakeLists.txt"));
@@ -128,6 +133,8 @@ TEST(PlanFormat, HeaderIsAsDocumented) {
   ASSERT_TRUE(std::regex_search(text, match, std::regex(R"(project\(int8rt VERSION ([0-9.]+))")));
   EXPECT_EQ(h.library_version, match[1].str());
   EXPECT_EQ(h.backend, "cpu");
+  EXPECT_EQ(h.target, "") << "the CPU backends build for no particular target";
+  EXPECT_EQ(read_u32(bytes, h.flags_at), 0u) << "flags";
   EXPECT_EQ(read_u64(bytes, h.payload_size_at), bytes.size() - h.payload_at);
   EXPECT_EQ(read_u64(bytes, h.checksum_at), fnv1a(bytes, h));
   // The payload starts with the network name.
@@ -189,19 +196,83 @@ TEST(PlanFormat, NewerFormatIsRefusedWithBothVersions) {
   auto engine = Engine::deserialize(bytes);
   ASSERT_FALSE(engine.is_ok());
   EXPECT_EQ(engine.status().code(), StatusCode::kUnsupported);
-  EXPECT_TRUE(contains(engine.status(), "made by a newer int8rt: format 2"))
+  EXPECT_TRUE(contains(engine.status(), "made by a newer int8rt: format 3"))
       << engine.status().to_string();
-  EXPECT_TRUE(contains(engine.status(), "reads up to 1")) << engine.status().to_string();
+  EXPECT_TRUE(contains(engine.status(), "reads up to 2")) << engine.status().to_string();
+}
+
+// The header of `bytes` with its backend, target and flags replaced (and the checksum redone).
+std::string with_header(const std::string& bytes, const std::string& backend,
+                        const std::string& target, uint32_t flags) {
+  const Header h = parse_header(bytes);
+  std::string out = bytes.substr(0, 12 + 4 + h.library_version.size());
+  auto add_string = [&](const std::string& text) {
+    const auto size = static_cast<uint32_t>(text.size());
+    out.append(reinterpret_cast<const char*>(&size), 4);
+    out += text;
+  };
+  add_string(backend);
+  add_string(target);
+  out.append(reinterpret_cast<const char*>(&flags), 4);
+  out += bytes.substr(h.payload_size_at);
+  reseal(out);
+  return out;
+}
+
+TEST(PlanFormat, FormatOnePlansStillLoad) {
+  const std::string bytes = plan_of(*small_engine());
+  const Header h = parse_header(bytes);
+  // Format 1: no target, no flags.
+  std::string v1 = bytes.substr(0, h.flags_at - 4 - h.target.size()) + bytes.substr(h.flags_at + 4);
+  const uint32_t one = 1;
+  std::memcpy(v1.data() + 8, &one, 4);
+  Header h1;
+  h1.checksum_at = h.checksum_at - 8 - h.target.size();
+  h1.payload_at = h.payload_at - 8 - h.target.size();
+  const uint64_t sum = fnv1a(v1, h1);
+  std::memcpy(v1.data() + h1.checksum_at, &sum, 8);
+  auto engine = Engine::deserialize(v1);
+  ASSERT_TRUE(engine.is_ok()) << engine.status().to_string();
+  EXPECT_EQ(plan_of(**engine), bytes) << "a format-1 plan saved again is the format-2 plan";
+}
+
+TEST(PlanFormat, UnknownFlagsAreRefused) {
+  const std::string bytes = with_header(plan_of(*small_engine()), "cpu", "", 0x10);
+  auto engine = Engine::deserialize(bytes);
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_EQ(engine.status().code(), StatusCode::kUnsupported);
+  EXPECT_TRUE(contains(engine.status(), "flags 16")) << engine.status().to_string();
+}
+
+TEST(PlanFormat, PlanForABackendThatCantRunHereIsRefused) {
+  const std::string bytes = plan_of(*small_engine());
+  auto tpu = Engine::deserialize(with_header(bytes, "tpu", "", 0));
+  ASSERT_FALSE(tpu.is_ok());
+  EXPECT_TRUE(contains(tpu.status(), "the plan is for backend \"tpu\", which int8rt"))
+      << tpu.status().to_string();
+  // A GPU plan: refused without the CUDA backend or without a GPU; with one, a target it can't
+  // run (a compute capability no GPU has) is refused naming both.
+  auto cuda = Engine::deserialize(with_header(bytes, "cuda", "sm_999", 0));
+  ASSERT_FALSE(cuda.is_ok());
+  auto info = get_backend_info("cuda");
+  if (!info.is_ok()) {
+    EXPECT_TRUE(contains(cuda.status(), "which int8rt")) << cuda.status().to_string();
+  } else if (!info->available) {
+    EXPECT_TRUE(contains(cuda.status(), "can't run here: " + info->reason))
+        << cuda.status().to_string();
+  } else {
+    EXPECT_TRUE(contains(cuda.status(), "sm_999")) << cuda.status().to_string();
+  }
 }
 
 TEST(PlanFormat, OtherBackendIsRefusedWhenOneIsAskedFor) {
-  const std::string cpu = plan_of(*small_engine(Backend::kCpu));
+  const std::string cpu = plan_of(*small_engine("cpu"));
   auto engine = Engine::deserialize(cpu, default_logger(), "reference");
   ASSERT_FALSE(engine.is_ok());
   EXPECT_TRUE(contains(engine.status(), "\"cpu\"")) << engine.status().to_string();
   EXPECT_TRUE(contains(engine.status(), "\"reference\"")) << engine.status().to_string();
   EXPECT_TRUE(Engine::deserialize(cpu, default_logger(), "cpu").is_ok());
-  auto reference = Engine::deserialize(plan_of(*small_engine(Backend::kReference)));
+  auto reference = Engine::deserialize(plan_of(*small_engine("reference")));
   ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
   EXPECT_EQ((*reference)->backend(), "reference");
 }
@@ -234,7 +305,7 @@ TEST(PlanFormat, ForgedCountsAndSizesAreRefusedBeforeAllocating) {
 // Random damage with a valid checksum: every load either fails with a message or gives an engine
 // (e.g. a changed weight value is still a plan); nothing crashes, loops or allocates wildly.
 TEST(PlanFormat, RandomlyDamagedPayloadsNeverCrash) {
-  const std::string bytes = plan_of(*small_engine(Backend::kReference));
+  const std::string bytes = plan_of(*small_engine("reference"));
   const Header h = parse_header(bytes);
   std::mt19937 rng(11);
   std::uniform_int_distribution<size_t> where(h.payload_at, bytes.size() - 1);
