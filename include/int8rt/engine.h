@@ -177,6 +177,15 @@ class ExecutionContext {
   // Waits until this context's last enqueue() has finished.
   Status synchronize();
 
+  // For tools that time the engine without host transfers (int8rt bench): memory for every input
+  // and output in Engine::io_location() at the current input shapes, owned by the context and
+  // bound with set_tensor_address, the inputs filled from `inputs` (host memory).
+  Status bind_owned_buffers(std::span<const void* const> inputs);
+  // Runs enqueue() `iterations` times on the bound addresses and returns each run's milliseconds:
+  // timed on the device, between two events on the stream, for a GPU engine (TensorRT's "GPU
+  // compute time"); by the host clock around each run (which then waits for it) otherwise.
+  Result<std::vector<double>> time_runs(int64_t iterations);
+
   // The shape input `name` runs at from now on: the built shape with axis 0 in [1, built].
   Status set_input_shape(std::string_view name, const Dims& dims);
   const Dims& input_shape(int index) const;

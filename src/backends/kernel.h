@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "int8rt/network.h"
 #include "int8rt/status.h"
@@ -85,6 +86,20 @@ class StreamState {
   virtual Status end() = 0;
   // Waits until the work issued so far has finished; errors name the device.
   virtual Status synchronize() = 0;
+
+  // Times runs on the device: start(i) and stop(i) mark run i in stream order, elapsed() (after
+  // synchronize()) gives each run's milliseconds. nullptr for a backend whose runs the host clock
+  // times (it waits for them).
+  class Timer {
+   public:
+    virtual ~Timer() = default;
+    virtual Status start(size_t run) = 0;
+    virtual Status stop(size_t run) = 0;
+    virtual Result<std::vector<double>> elapsed() = 0;
+  };
+  virtual Result<std::unique_ptr<Timer>> create_timer(size_t /*runs*/) {
+    return std::unique_ptr<Timer>();
+  }
 };
 
 struct KernelIo {
@@ -93,7 +108,7 @@ struct KernelIo {
   // kernel says otherwise).
   std::span<const void* const> inputs;
   std::span<void* const> outputs;
-  void* scratch = nullptr;  // scratch_bytes() bytes, 64-byte aligned
+  void* scratch = nullptr;  // scratch_bytes() bytes, 256-byte aligned, in the kernel's memory space
   // This context's create_state() object; nullptr when the caller keeps none (e.g. constant
   // folding), which every kernel must accept.
   KernelState* state = nullptr;

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <map>
 
@@ -64,6 +65,7 @@ struct ExecutionContext::State {
   // execute() on a device engine: its host buffers' copies in device memory, per input and output.
   std::vector<Buffer> staging;
   std::vector<size_t> staging_bytes;
+  std::vector<Buffer> owned_io;  // bind_owned_buffers
   std::vector<const void*> step_inputs;
   std::vector<void*> step_outputs;
   TensorObserver* observer = nullptr;
@@ -333,6 +335,57 @@ Status ExecutionContext::enqueue(void* stream) {
     }
   }
   return run(inputs, outputs, stream);
+}
+
+Status ExecutionContext::bind_owned_buffers(std::span<const void* const> inputs) {
+  if (inputs.size() != engine_->inputs.size()) {
+    return invalid_argument("bind_owned_buffers: got ", inputs.size(), " inputs, the engine has ",
+                            engine_->inputs.size());
+  }
+  INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
+  const detail::EngineImpl& engine = *variant->engine;
+  const TensorLocation location = engine.io_location();
+  state_->owned_io.clear();
+  for (size_t i = 0; i < state_->io_address.size(); ++i) {
+    const bool is_input = i < inputs.size();
+    const int id = is_input ? engine.input_ids[i] : engine.output_ids[i - inputs.size()];
+    const size_t bytes = engine.tensors[static_cast<size_t>(id)].byte_size();
+    INT8RT_ASSIGN_OR_RETURN(Buffer buffer,
+                            State::allocate(engine, location, bytes, "bound inputs and outputs"));
+    if (is_input) {
+      INT8RT_RETURN_IF_ERROR(engine.backend->copy(buffer.get(), location, inputs[i],
+                                                  TensorLocation::kHost, bytes, nullptr));
+    }
+    state_->io_address[i] = buffer.get();
+    state_->owned_io.push_back(std::move(buffer));
+  }
+  return Status::ok();
+}
+
+Result<std::vector<double>> ExecutionContext::time_runs(int64_t iterations) {
+  INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
+  StreamState* stream = state_->io_stream(*variant->engine);
+  std::unique_ptr<StreamState::Timer> timer;
+  if (stream != nullptr) {
+    INT8RT_ASSIGN_OR_RETURN(timer, stream->create_timer(static_cast<size_t>(iterations)));
+  }
+  std::vector<double> milliseconds;
+  for (int64_t i = 0; i < iterations; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    if (timer) INT8RT_RETURN_IF_ERROR(timer->start(static_cast<size_t>(i)));
+    INT8RT_RETURN_IF_ERROR(enqueue(nullptr));
+    if (timer) {
+      INT8RT_RETURN_IF_ERROR(timer->stop(static_cast<size_t>(i)));
+      continue;
+    }
+    INT8RT_RETURN_IF_ERROR(synchronize());
+    milliseconds.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  INT8RT_RETURN_IF_ERROR(synchronize());
+  if (timer) return timer->elapsed();
+  return milliseconds;
 }
 
 Status ExecutionContext::synchronize() {
