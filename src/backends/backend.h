@@ -112,6 +112,9 @@ const Backend* find_backend(std::string_view name);
 Result<const Backend*> require_backend(std::string_view name);
 // Every registered backend, in registry order.
 std::span<const Backend* const> registered_backends();
+// Adds `backend` (which must outlive every use) after the built-in ones: for tests that exercise
+// lowering and the runtime with a backend of their own. Call it before any build, from one thread.
+Status register_backend(const Backend& backend);
 
 // Whether `backend`, or a fallback of it in the same memory space, has an INT8 kernel for `layer`:
 // what the precision pass asks (a GPU target's INT8 layers run on the GPU, never on a host

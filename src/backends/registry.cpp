@@ -15,13 +15,27 @@ namespace int8rt {
 #include "backends/registry.inc"
 #undef INT8RT_BACKEND
 
-std::span<const Backend* const> registered_backends() {
-  static const std::vector<const Backend*> backends = {
+namespace {
+std::vector<const Backend*>& backend_list() {
+  static std::vector<const Backend*> backends = {
 #define INT8RT_BACKEND(ns) &ns::backend(),
 #include "backends/registry.inc"
 #undef INT8RT_BACKEND
   };
   return backends;
+}
+}  // namespace
+
+std::span<const Backend* const> registered_backends() {
+  return backend_list();
+}
+
+Status register_backend(const Backend& backend) {
+  if (find_backend(backend.name()) != nullptr) {
+    return invalid_argument("backend \"", backend.name(), "\" is registered already");
+  }
+  backend_list().push_back(&backend);
+  return Status::ok();
 }
 
 const Backend* find_backend(std::string_view name) {
