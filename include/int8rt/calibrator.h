@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "int8rt/backends.h"
 #include "int8rt/engine.h"
 #include "int8rt/network.h"
 #include "int8rt/status.h"
@@ -76,11 +77,15 @@ class Calibrator {
   // its data fits and start from its first batch. An error stops the build.
   virtual Status prepare(std::span<const IoTensor> /*inputs*/) { return Status::ok(); }
 
-  // Provides the next batch: sets bindings[i] to host memory holding the data of network input
-  // names[i] (float32, row-major, batch_size() samples). The memory must stay valid until the next
-  // call. Returns false when no batches are left, or an error, which stops the build with it.
+  // Provides the next batch: sets bindings[i] to memory holding the data of network input
+  // names[i] (float32, row-major, batch_size() samples), in batch_location(). The memory must stay
+  // valid until the next call. Returns false when no batches are left, or an error, which stops
+  // the build with it.
   virtual Result<bool> get_batch(std::span<const std::string> names,
                                  std::span<const void*> bindings) = 0;
+  // Where get_batch's buffers are: host memory (the default), or device memory of the GPU the
+  // calibration runs on (as TensorRT's calibrators hand them; a GPU backend only).
+  virtual TensorLocation batch_location() const { return TensorLocation::kHost; }
 
   // A calibration cache (TensorRT's text format) to use instead of calibrating, or "" for none.
   virtual std::string read_calibration_cache() { return {}; }

@@ -201,7 +201,10 @@ class ExecutionContext {
 
  private:
   struct State;
-  Status run(std::span<const void* const> inputs, std::span<void* const> outputs, void* stream);
+  struct HostCopies;
+  // One run on `stream`; with `host`, its host buffers are copied in and out inside the run.
+  Status run(std::span<const void* const> inputs, std::span<void* const> outputs, void* stream,
+             const HostCopies* host = nullptr);
   std::shared_ptr<const detail::EngineImpl> engine_;
   std::unique_ptr<State> state_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "array_view.h"
 #include "bindings.h"
 
 namespace int8rt::python {
@@ -29,7 +30,8 @@ struct Context {
   py::object engine_object;
   const Engine* engine;
   std::unique_ptr<ExecutionContext> context;
-  bool busy = false;  // execute() is running (without the GIL) on some thread
+  bool busy = false;                        // execute() is running (without the GIL) on some thread
+  std::map<std::string, py::object> bound;  // set_tensor_address's arrays, kept alive
 };
 
 // Marks a context busy for one execute(): a second thread using it meanwhile gets an error
@@ -160,6 +162,54 @@ py::object execute(Context& self, const py::object& inputs) {
   return result;
 }
 
+// set_tensor_address(name, array or address): the array (numpy, a device array through
+// __cuda_array_interface__ or DLPack) must be the tensor at the current shapes, in the engine's
+// memory; it is kept alive until rebound.
+void set_tensor_address(Context& self, const std::string& name, const py::handle& value) {
+  const BusyGuard busy(self);
+  const Engine& engine = *self.engine;
+  const int input = engine.input_index(name);
+  const int output = engine.output_index(name);
+  if (input < 0 && output < 0) {
+    raise_error(not_found("set_tensor_address: the engine has no input or output \"", name, "\""));
+  }
+  const std::string what = "set_tensor_address(\"" + name + "\")";
+  const ArrayView view = unwrap(view_of(value, what));
+  const Dims dims =
+      input >= 0 ? self.context->input_shape(input) : unwrap(self.context->output_shape(output));
+  const DataType dtype = input >= 0 ? engine.input(input).dtype : engine.output(output).dtype;
+  check(check_view(view, what, dims, dtype, engine.io_location()));
+  check(self.context->set_tensor_address(name, view.data));
+  self.bound[name] = view.keep_alive;
+}
+
+// A stream as Python hands it: None (the context's own), an int (a cudaStream_t), or an object
+// with __cuda_stream__() (the CUDA stream protocol) or .cuda_stream (torch.cuda.Stream).
+void* stream_of(const py::handle& stream) {
+  if (stream.is_none()) return nullptr;
+  if (py::isinstance<py::int_>(stream)) return reinterpret_cast<void*>(stream.cast<uintptr_t>());
+  if (py::hasattr(stream, "__cuda_stream__")) {
+    auto pair = stream.attr("__cuda_stream__")().cast<py::tuple>();
+    return reinterpret_cast<void*>(pair[1].cast<uintptr_t>());
+  }
+  if (py::hasattr(stream, "cuda_stream")) {
+    return reinterpret_cast<void*>(stream.attr("cuda_stream").cast<uintptr_t>());
+  }
+  raise_error(invalid_argument("enqueue: the stream is a ",
+                               std::string(py::str(stream.get_type().attr("__name__"))),
+                               "; expected None, an int (cudaStream_t), or a stream object "
+                               "(__cuda_stream__ or .cuda_stream)"));
+}
+
+void enqueue(Context& self, const py::handle& stream) {
+  const BusyGuard busy(self);
+  void* handle = stream_of(stream);
+  check([&] {
+    py::gil_scoped_release release;
+    return self.context->enqueue(handle);
+  }());
+}
+
 enum class TensorIOMode { kInput, kOutput };
 
 // The input or output named `name`, or an error naming it.
@@ -254,6 +304,17 @@ void init_engine(py::module_& m) {
           py::arg("name"))
       .def("layers", &Engine::layers)
       .def_property_readonly("backend", &Engine::backend)
+      .def_property_readonly("io_location", &Engine::io_location,
+                             "Where inputs and outputs live: HOST, or DEVICE for a GPU engine.")
+      .def(
+          "get_tensor_location",
+          [](const Engine& e, const std::string& name) {
+            if (e.input_index(name) < 0 && e.output_index(name) < 0) {
+              raise_error(not_found("the engine has no input or output \"", name, "\""));
+            }
+            return e.io_location();
+          },
+          py::arg("name"), "TensorRT's getTensorLocation.")
       .def("create_execution_context", &make_context)
       .def("serialize",
            [](const Engine& e) {
@@ -315,6 +376,34 @@ void init_engine(py::module_& m) {
             return dims_to_tuple(unwrap(c.context->output_shape(index)));
           },
           py::arg("name"))
+      .def("set_tensor_address", &set_tensor_address, py::arg("name"), py::arg("address"),
+           "Binds input or output `name` for enqueue(): a numpy array (host engines), a device "
+           "array (__cuda_array_interface__ or __dlpack__: PyTorch, CuPy tensors; GPU engines), "
+           "or an address (int). Arrays must have the tensor's current shape and dtype and be "
+           "C-contiguous; they are kept alive until rebound.")
+      .def(
+          "get_tensor_address",
+          [](const Context& c, const std::string& name) {
+            return reinterpret_cast<uintptr_t>(c.context->tensor_address(name));
+          },
+          py::arg("name"))
+      .def("enqueue", &enqueue, py::arg("stream") = py::none(),
+           "Runs on the bound addresses, asynchronously on `stream` for a GPU engine (None: the "
+           "context's own stream; an int cudaStream_t; a torch.cuda.Stream or any object with "
+           "__cuda_stream__). A host engine runs at once and takes no stream.")
+      .def(
+          "execute_async_v3",
+          [](Context& c, const py::object& stream_handle) { enqueue(c, stream_handle); },
+          py::arg("stream_handle"), "TensorRT's name for enqueue(stream_handle).")
+      .def(
+          "synchronize",
+          [](Context& c) {
+            check([&] {
+              py::gil_scoped_release release;
+              return c.context->synchronize();
+            }());
+          },
+          "Waits until the last enqueue() has finished.")
       .def_property_readonly("engine", [](const Context& c) { return c.engine_object; });
 
   py::class_<Runtime>(m, "Runtime", "Deserializes engines (TensorRT's IRuntime).")

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "backends/kernel.h"
+#include "calib/histogram.h"
 #include "int8rt/backends.h"
 #include "int8rt/network.h"
 #include "int8rt/status.h"
@@ -45,6 +46,18 @@ struct KernelRequest {
   std::span<const Layout> input_layouts;
   // BuilderFlag::kFp16: a float layer may compute, and store its outputs, in FP16.
   bool allow_fp16 = false;
+};
+
+// Calibration's |x| histograms of tensors in a backend's memory (calib/histogram.h: the same
+// bins and merge rules as on the host), so that activations never leave the device.
+class HistogramCollector {
+ public:
+  virtual ~HistogramCollector() = default;
+  // Adds the `count` float32 values at `values` (the backend's memory, ready to read) to
+  // histogram `index`.
+  virtual Status add(size_t index, const void* values, size_t count) = 0;
+  // Every histogram, copied to the host (once, at the end: it waits for the device).
+  virtual Result<std::vector<calib::Histogram>> histograms() = 0;
 };
 
 class Backend {
@@ -98,6 +111,13 @@ class Backend {
   // handles; nullptr when the backend keeps none.
   virtual Result<std::unique_ptr<StreamState>> create_stream_state() const {
     return std::unique_ptr<StreamState>();
+  }
+
+  // Histograms of `count` tensors in this backend's memory; nullptr when the host bins them
+  // (calibration then copies each tensor to the host).
+  virtual Result<std::unique_ptr<HistogramCollector>> create_histogram_collector(
+      size_t /*count*/) const {
+    return std::unique_ptr<HistogramCollector>();
   }
 
   // What a plan built here records about the target (a GPU's compute capability, "sm_90"), and

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "builder/calibrate_internal.h"
+#include "builder/calibrate_pass.h"
 #include "builder/input_shapes.h"
 #include "calib/thresholds.h"
 #include "core/log.h"
@@ -111,17 +112,10 @@ Result<Collected> collect(const Builder& builder, const Network& network,
   INT8RT_RETURN_IF_ERROR(calibrator.prepare(inputs));
 
   Collected collected;
-  std::vector<std::vector<std::byte>> buffers;
-  std::vector<void*> outputs;
-  for (int i = 0; i < engine->num_outputs(); ++i) {
-    const IoTensor& out = engine->output(i);
-    collected.names.push_back(out.name);
-    buffers.emplace_back(static_cast<size_t>(out.dims.volume()) * element_size(out.dtype));
-    outputs.push_back(buffers.back().data());
-  }
-  collected.histograms.resize(collected.names.size());
+  for (int i = 0; i < engine->num_outputs(); ++i)
+    collected.names.push_back(engine->output(i).name);
+  INT8RT_ASSIGN_OR_RETURN(auto pass, CalibrationPass::create(*engine, calibrator));
 
-  auto context = engine->create_execution_context();
   std::vector<const void*> bindings(inputs.size());
   ProgressMonitor* progress = config.progress_monitor();
   if (progress) progress->phase_start(kPhase, calibrator.num_batches());
@@ -140,21 +134,11 @@ Result<Collected> collect(const Builder& builder, const Network& network,
                                 "\" (batch ", collected.batches, ")");
       }
     }
-    INT8RT_RETURN_IF_ERROR(context->execute(bindings, outputs));
-    // One histogram per tensor: independent, so the tensors are binned in parallel.
-    const auto count = static_cast<int64_t>(outputs.size());
-#pragma omp parallel for schedule(dynamic)
-    for (int64_t i = 0; i < count; ++i) {
-      const auto* values = static_cast<const float*>(outputs[static_cast<size_t>(i)]);
-      collected.histograms[static_cast<size_t>(i)].add(
-          {values, buffers[static_cast<size_t>(i)].size() / sizeof(float)});
-    }
+    INT8RT_RETURN_IF_ERROR(pass->run(bindings));
     if (kept != nullptr && collected.batches < kept->max_batches) {
-      for (size_t i = 0; i < outputs.size(); ++i) {
+      for (size_t i = 0; i < collected.names.size(); ++i) {
         if (kept->names.count(collected.names[i]) == 0) continue;
-        const auto* values = static_cast<const float*>(outputs[i]);
-        kept->values[collected.names[i]].emplace_back(values,
-                                                      values + buffers[i].size() / sizeof(float));
+        INT8RT_RETURN_IF_ERROR(pass->read(i, kept->values[collected.names[i]].emplace_back()));
       }
     }
     ++collected.batches;
@@ -166,6 +150,7 @@ Result<Collected> collect(const Builder& builder, const Network& network,
   if (collected.batches == 0) {
     return invalid_argument("the calibrator provided no batches: calibration needs at least one");
   }
+  INT8RT_ASSIGN_OR_RETURN(collected.histograms, pass->histograms());
   return collected;
 }
 

@@ -17,6 +17,18 @@ int range_exponent(double value) {
   return mantissa == 0.5 ? e - 1 : e;
 }
 
+Histogram Histogram::from_state(const std::array<uint64_t, kBins>& counts, uint64_t zeros,
+                                uint64_t nans, uint64_t infs, float amax, int exponent) {
+  Histogram h;
+  h.counts_ = counts;
+  h.zeros_ = zeros;
+  h.nans_ = nans;
+  h.infs_ = infs;
+  h.amax_ = amax;
+  h.exponent_ = exponent;
+  return h;
+}
+
 double Histogram::range() const {
   return empty() ? 0.0 : std::ldexp(1.0, exponent_);
 }

@@ -21,6 +21,12 @@ class Histogram {
  public:
   static constexpr int kBins = 2048;
 
+  // A histogram with these counts (as a device backend's calibration builds them; `exponent` is
+  // kNoRange while no non-zero finite value was seen).
+  static Histogram from_state(const std::array<uint64_t, 2048>& counts, uint64_t zeros,
+                              uint64_t nans, uint64_t infs, float amax, int exponent);
+  static constexpr int kNoRange = std::numeric_limits<int>::min();
+
   // Adds |v| for every v; NaN and ±Inf are counted, not binned.
   void add(std::span<const float> values);
   // Adds another histogram's counts (e.g. of another shard of the calibration set).
@@ -44,7 +50,6 @@ class Histogram {
   int exponent() const { return exponent_; }
 
  private:
-  static constexpr int kNoRange = std::numeric_limits<int>::min();
   // Re-bins to the larger range 2^exponent (merging 2^(exponent - exponent_) bins into one).
   void grow_to(int exponent);
 

@@ -62,7 +62,7 @@ struct ExecutionContext::State {
   std::array<size_t, kNumLocations> scratch_bytes{};
   detail::StreamStates streams;
   std::vector<void*> io_address;  // set_tensor_address, per engine input then output
-  // execute() on a device engine: its host buffers' copies in device memory, per input and output.
+  // execute() on a device engine: its host inputs' copies in device memory.
   std::vector<Buffer> staging;
   std::vector<size_t> staging_bytes;
   std::vector<Buffer> owned_io;  // bind_owned_buffers
@@ -215,6 +215,8 @@ int io_slot(const detail::EngineImpl& engine, std::string_view name) {
 
 }  // namespace
 
+// A tensor that is both a network input and a network output (calibration observes its inputs)
+// is one tensor: its address binds both slots, and the output needs no copy.
 Status ExecutionContext::set_tensor_address(std::string_view name, void* address) {
   const int slot = io_slot(*engine_, name);
   if (slot < 0) {
@@ -230,7 +232,12 @@ Status ExecutionContext::set_tensor_address(std::string_view name, void* address
   if (!usable.is_ok()) {
     return usable.with_context("set_tensor_address(\"" + std::string(name) + "\")");
   }
-  state_->io_address[s] = address;
+  for (size_t i = 0; i < state_->io_address.size(); ++i) {
+    const bool is_input = i < engine.inputs.size();
+    const std::string& io_name =
+        is_input ? engine.inputs[i].name : engine.outputs[i - engine.inputs.size()].name;
+    if (io_name == name) state_->io_address[i] = address;
+  }
   return Status::ok();
 }
 
@@ -264,9 +271,43 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
   return execute(inputs, outputs);
 }
 
-// Every step in order on the bound I/O addresses; outputs copied from the arena to theirs.
+// execute() on a device engine: the caller's host buffers and their copies in device memory.
+struct ExecutionContext::HostCopies {
+  std::span<const void* const> inputs;
+  std::span<void* const> outputs;
+};
+
+namespace {
+
+// Begins a run on every stream state of the context and ends it on every way out, so that a
+// failed run still marks where it stopped.
+class RunScope {
+ public:
+  RunScope(const detail::StreamStates& streams, const Backend* io_backend, void* stream)
+      : streams_(streams) {
+    for (const auto& [backend, state] : streams_.states) {
+      status_ = state->begin(backend == io_backend ? stream : nullptr);
+      if (!status_.is_ok()) return;
+      ++begun_;
+    }
+  }
+  ~RunScope() {
+    for (size_t i = 0; i < begun_; ++i)
+      (void)streams_.states[i].second->end();
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  const detail::StreamStates& streams_;
+  Status status_;
+  size_t begun_ = 0;
+};
+
+}  // namespace
+
+// Every step in order on the given I/O addresses; outputs copied from the arena to theirs.
 Status ExecutionContext::run(std::span<const void* const> inputs, std::span<void* const> outputs,
-                             void* stream) {
+                             void* stream, const HostCopies* host) {
   INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
   const detail::EngineImpl& engine = *variant->engine;
   std::vector<void*>& address = variant->address;
@@ -277,8 +318,17 @@ Status ExecutionContext::run(std::span<const void* const> inputs, std::span<void
     INT8RT_ASSIGN_OR_RETURN(variant->observe_plan, detail::ObservePlan::create(engine));
   }
   const detail::StreamStates& streams = state_->streams;
-  for (const auto& [backend, state] : streams.states)
-    INT8RT_RETURN_IF_ERROR(state->begin(backend == engine.backend ? stream : nullptr));
+  const RunScope scope(streams, engine.backend, stream);
+  INT8RT_RETURN_IF_ERROR(scope.status());
+  StreamState* io_stream = state_->io_stream(engine);
+  if (host != nullptr) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const auto id = static_cast<size_t>(engine.input_ids[i]);
+      INT8RT_RETURN_IF_ERROR(engine.backend->copy(address[id], engine.io_location(),
+                                                  host->inputs[i], TensorLocation::kHost,
+                                                  engine.tensors[id].byte_size(), io_stream));
+    }
+  }
   for (size_t s = 0; s < engine.steps.size(); ++s) {
     const detail::EngineStep& step = engine.steps[s];
     state_->step_inputs.clear();
@@ -298,15 +348,19 @@ Status ExecutionContext::run(std::span<const void* const> inputs, std::span<void
       INT8RT_RETURN_IF_ERROR(variant->observe_plan->observe(s, address, streams, *observer));
     }
   }
-  StreamState* io_stream = state_->io_stream(engine);
-  for (size_t i = 0; i < outputs.size(); ++i) {
+  const size_t count = host != nullptr ? host->outputs.size() : outputs.size();
+  for (size_t i = 0; i < count; ++i) {
     const auto id = static_cast<size_t>(engine.output_ids[i]);
-    INT8RT_RETURN_IF_ERROR(engine.backend->copy(outputs[i], engine.io_location(), address[id],
-                                                engine.io_location(),
-                                                engine.tensors[id].byte_size(), io_stream));
+    const size_t bytes = engine.tensors[id].byte_size();
+    if (host != nullptr) {
+      INT8RT_RETURN_IF_ERROR(engine.backend->copy(host->outputs[i], TensorLocation::kHost,
+                                                  address[id], engine.io_location(), bytes,
+                                                  io_stream));
+    } else if (outputs[i] != address[id]) {  // an input that is also an output: in place
+      INT8RT_RETURN_IF_ERROR(engine.backend->copy(outputs[i], engine.io_location(), address[id],
+                                                  engine.io_location(), bytes, io_stream));
+    }
   }
-  for (const auto& [backend, state] : streams.states)
-    INT8RT_RETURN_IF_ERROR(state->end());
   return Status::ok();
 }
 
@@ -420,40 +474,23 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
     INT8RT_RETURN_IF_ERROR(run(inputs, outputs, nullptr));
     return synchronize();
   }
-  // A device engine: the host buffers go through device copies in the context.
+  // A device engine: the host buffers go through the context's device memory: the input
+  // tensors are bound to copies there, and the outputs are copied straight from the arena.
   INT8RT_ASSIGN_OR_RETURN(Variant * variant, state_->resolve(engine_));
   const detail::EngineImpl& engine = *variant->engine;
-  const size_t count = inputs.size() + outputs.size();
-  state_->staging.resize(count);
-  state_->staging_bytes.resize(count, 0);
+  state_->staging.resize(inputs.size());
+  state_->staging_bytes.resize(inputs.size(), 0);
   std::vector<const void*> device_inputs(inputs.size());
-  std::vector<void*> device_outputs(outputs.size());
-  StreamState* stream = state_->io_stream(engine);
-  for (size_t i = 0; i < count; ++i) {
-    const bool is_input = i < inputs.size();
-    const int id = is_input ? engine.input_ids[i] : engine.output_ids[i - inputs.size()];
-    const size_t bytes = engine.tensors[static_cast<size_t>(id)].byte_size();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t bytes = engine.tensors[static_cast<size_t>(engine.input_ids[i])].byte_size();
     if (bytes > state_->staging_bytes[i] || state_->staging[i] == nullptr) {
-      INT8RT_ASSIGN_OR_RETURN(state_->staging[i],
-                              engine.backend->allocate(bytes, "input and output copies"));
+      INT8RT_ASSIGN_OR_RETURN(state_->staging[i], engine.backend->allocate(bytes, "input copies"));
       state_->staging_bytes[i] = bytes;
     }
-    void* device = state_->staging[i].get();
-    if (is_input) {
-      INT8RT_RETURN_IF_ERROR(engine.backend->copy(device, engine.io_location(), inputs[i],
-                                                  TensorLocation::kHost, bytes, stream));
-      device_inputs[i] = device;
-    } else {
-      device_outputs[i - inputs.size()] = device;
-    }
+    device_inputs[i] = state_->staging[i].get();
   }
-  INT8RT_RETURN_IF_ERROR(run(device_inputs, device_outputs, nullptr));
-  for (size_t o = 0; o < outputs.size(); ++o) {
-    const auto id = static_cast<size_t>(engine.output_ids[o]);
-    INT8RT_RETURN_IF_ERROR(engine.backend->copy(outputs[o], TensorLocation::kHost,
-                                                device_outputs[o], engine.io_location(),
-                                                engine.tensors[id].byte_size(), stream));
-  }
+  const HostCopies host{inputs, outputs};
+  INT8RT_RETURN_IF_ERROR(run(device_inputs, {}, nullptr, &host));
   return synchronize();
 }
 

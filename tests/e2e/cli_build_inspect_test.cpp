@@ -143,6 +143,12 @@ TEST_F(CliBuild, InspectListsInt8LayersAndFusedOps) {
   ASSERT_EQ(json.exit_code, 0) << json.command << "\n" << json.err;
   EXPECT_GE(occurrences(json.out, "\"precision\": \"int8\""), 5u) << json.out;
   EXPECT_GE(occurrences(json.out, "\"scale\": "), 10u) << json.out;
+  // Where the engine and each layer run.
+  EXPECT_NE(text.out.find("backend cpu, inputs and outputs in host memory"), std::string::npos)
+      << text.out;
+  EXPECT_NE(json.out.find("\"io_location\": \"host\""), std::string::npos) << json.out;
+  EXPECT_EQ(occurrences(json.out, "\"location\": \"host\""), occurrences(json.out, "\"kernel\": "))
+      << json.out;
   // The build and the plan agree on the layers.
   EXPECT_EQ(occurrences(json.out, "\"kernel\": "), occurrences(built.out, "\"kernel\": "));
 }

@@ -83,6 +83,23 @@ class FakeTransfer final : public Kernel {
   TensorLocation from_, to_;
 };
 
+// Bins on the host, after checking that the values are device memory (the GPU backend bins
+// where the values are).
+class FakeCollector final : public HistogramCollector {
+ public:
+  explicit FakeCollector(size_t count) : histograms_(count) {}
+  Status add(size_t index, const void* values, size_t count) override {
+    INT8RT_RETURN_IF_ERROR(
+        check_side(values, count * sizeof(float), TensorLocation::kDevice, "histogram values"));
+    histograms_.at(index).add({static_cast<const float*>(values), count});
+    return Status::ok();
+  }
+  Result<std::vector<calib::Histogram>> histograms() override { return histograms_; }
+
+ private:
+  std::vector<calib::Histogram> histograms_;
+};
+
 class FakeDevice final : public Backend {
  public:
   std::string_view name() const override { return "fake_device"; }
@@ -146,6 +163,10 @@ class FakeDevice final : public Backend {
   }
   Result<std::unique_ptr<StreamState>> create_stream_state() const override {
     return std::unique_ptr<StreamState>(std::make_unique<FakeStream>());
+  }
+  Result<std::unique_ptr<HistogramCollector>> create_histogram_collector(
+      size_t count) const override {
+    return std::unique_ptr<HistogramCollector>(std::make_unique<FakeCollector>(count));
   }
   std::string plan_target() const override { return "fake-1"; }
   Status check_plan_target(std::string_view target) const override {

@@ -58,7 +58,8 @@ std::vector<std::string> fused_layers(const std::string& name) {
 }
 
 void print_text(const std::string& path, const Engine& engine) {
-  std::printf("engine %s: backend %s\n", path.c_str(), engine.backend().c_str());
+  std::printf("engine %s: backend %s, inputs and outputs in %s memory\n", path.c_str(),
+              engine.backend().c_str(), std::string(to_string(engine.io_location())).c_str());
   for (int i = 0; i < engine.num_inputs(); ++i) {
     std::printf("input \"%s\": %s %s\n", engine.input(i).name.c_str(),
                 std::string(to_string(engine.input(i).dtype)).c_str(),
@@ -73,8 +74,12 @@ void print_text(const std::string& path, const Engine& engine) {
   const std::vector<LayerInfo> layers = engine.layers();
   for (const LayerInfo& layer : layers) {
     int8 += layer.precision == DataType::kInt8;
-    std::printf("%s \"%s\": %s, %s", layer.op.c_str(), layer.name.c_str(),
-                std::string(to_string(layer.precision)).c_str(), layer.kernel.c_str());
+    // A layer on another memory space than the engine's (a GPU engine's host layers) says so.
+    const bool elsewhere = layer.location != engine.io_location();
+    std::printf("%s \"%s\": %s, %s%s%s", layer.op.c_str(), layer.name.c_str(),
+                std::string(to_string(layer.precision)).c_str(), layer.kernel.c_str(),
+                elsewhere ? ", on the " : "",
+                elsewhere ? std::string(to_string(layer.location)).c_str() : "");
     const std::vector<std::string> fused = fused_layers(layer.name);
     if (fused.size() > 1) {
       std::printf(" (fused:");
@@ -118,8 +123,9 @@ std::string json_scales(const std::vector<TensorScale>& scales) {
 }
 
 void print_json(const std::string& path, const Engine& engine) {
-  std::printf("{\"engine\": %s, \"backend\": %s, ", json_string(path).c_str(),
-              json_string(engine.backend()).c_str());
+  std::printf("{\"engine\": %s, \"backend\": %s, \"io_location\": %s, ", json_string(path).c_str(),
+              json_string(engine.backend()).c_str(),
+              json_string(to_string(engine.io_location())).c_str());
   print_io("inputs", engine, true);
   std::printf(", ");
   print_io("outputs", engine, false);
@@ -129,9 +135,12 @@ void print_json(const std::string& path, const Engine& engine) {
   for (size_t i = 0; i < layers.size(); ++i) {
     const LayerInfo& layer = layers[i];
     int8 += layer.precision == DataType::kInt8;
-    std::printf("%s\n  {\"name\": %s, \"op\": %s, \"precision\": %s, \"kernel\": %s, \"fused\": [",
-                i ? "," : "", json_string(layer.name).c_str(), json_string(layer.op).c_str(),
-                json_string(to_string(layer.precision)).c_str(), json_string(layer.kernel).c_str());
+    std::printf(
+        "%s\n  {\"name\": %s, \"op\": %s, \"precision\": %s, \"kernel\": %s, \"backend\": %s, "
+        "\"location\": %s, \"fused\": [",
+        i ? "," : "", json_string(layer.name).c_str(), json_string(layer.op).c_str(),
+        json_string(to_string(layer.precision)).c_str(), json_string(layer.kernel).c_str(),
+        json_string(layer.backend).c_str(), json_string(to_string(layer.location)).c_str());
     const std::vector<std::string> fused = fused_layers(layer.name);
     for (size_t j = 0; j < fused.size(); ++j)
       std::printf("%s%s", j ? ", " : "", json_string(fused[j]).c_str());

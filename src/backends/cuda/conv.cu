@@ -170,7 +170,8 @@ Status describe(CudnnConv& c, const ConvGeometry& g, bool fp16, const std::strin
                    what + ": cudnnGetConvolutionNdForwardOutputDim"));
   if (out != g.y) return unsupported(what, ": cuDNN's output extents differ from the layer's");
 
-  INT8RT_CUDA_RETURN_IF_ERROR(cudaSetDevice(device().ordinal), "cudaSetDevice");
+  const ScopedDevice scoped_device;
+  INT8RT_RETURN_IF_ERROR(scoped_device.status());
   ScopedCudnn scoped;
   INT8RT_RETURN_IF_ERROR(cudnn_status(cudnnCreate(&scoped.handle), what + ": cudnnCreate"));
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];

@@ -34,7 +34,8 @@ BackendInfo detect() {
   }
   int driver = 0;
   (void)cudaDriverGetVersion(&driver);
-  if (driver < CUDART_VERSION) {
+  // CUDA's minor version compatibility: any driver of the toolkit's major version runs it.
+  if (driver / 1000 < CUDART_VERSION / 1000) {
     info.reason = "the NVIDIA driver supports CUDA " + std::to_string(driver / 1000) + "." +
                   std::to_string(driver % 1000 / 10) + "; this int8rt was built with CUDA " +
                   std::to_string(CUDART_VERSION / 1000) + "." +
@@ -187,8 +188,11 @@ class CudaBackend final : public Backend {
                                                   : cudaMemcpyDeviceToDevice);
     auto* cuda_stream = dynamic_cast<CudaStream*>(stream);
     if (cuda_stream == nullptr) {
-      INT8RT_CUDA_RETURN_IF_ERROR(cudaSetDevice(device().ordinal), "cudaSetDevice");
-      return cuda_status(cudaMemcpy(dst, src, bytes, kind), "cudaMemcpy");
+      // Ordered before every later run: the copy completes before this returns.
+      const ScopedDevice scoped;
+      INT8RT_RETURN_IF_ERROR(scoped.status());
+      INT8RT_CUDA_RETURN_IF_ERROR(cudaMemcpy(dst, src, bytes, kind), "cudaMemcpy");
+      return cuda_status(cudaStreamSynchronize(cudaStreamLegacy), "cudaStreamSynchronize");
     }
     return cuda_status(cudaMemcpyAsync(dst, src, bytes, kind, cuda_stream->stream()),
                        "cudaMemcpyAsync");
@@ -224,6 +228,11 @@ class CudaBackend final : public Backend {
   Result<std::unique_ptr<StreamState>> create_stream_state() const override {
     INT8RT_ASSIGN_OR_RETURN(std::unique_ptr<CudaStream> state, CudaStream::create());
     return std::unique_ptr<StreamState>(std::move(state));
+  }
+
+  Result<std::unique_ptr<HistogramCollector>> create_histogram_collector(
+      size_t count) const override {
+    return make_histogram_collector(count);
   }
 
   std::string plan_target() const override {
@@ -277,12 +286,12 @@ bool supports_int8(const Layer& layer) {
     case OpType::kConv:
       return rank(0) == 4 && constant(1) && absent_or_constant(2);
     case OpType::kGemm: {
+      // C a per-column bias: absent, or a constant broadcasting along the rows ([N], [1, N] or
+      // one value), as the reference's INT8 Gemm takes it.
       if (rank(0) != 2 || !constant(1) || !absent_or_constant(2)) return false;
       if (layer.num_inputs() < 3 || layer.input(2) == nullptr) return true;
-      const int64_t count = layer.input(2)->dims().volume();
-      const Dims& b = layer.input(1)->dims();
-      const auto& attrs = layer.attrs_as<GemmAttrs>();
-      return count == 1 || count == (attrs.trans_b ? b[0] : b[1]);
+      const Dims& c = layer.input(2)->dims();
+      return c.rank() <= 1 || (c.rank() == 2 && c[0] == 1);
     }
     case OpType::kMatMul:
       return rank(0) >= 2 && constant(1) && rank(1) == 2;
@@ -295,13 +304,14 @@ bool supports_int8(const Layer& layer) {
       return layer.output(0)->dims().rank() <= 8;
     case OpType::kConcat:
       return layer.num_inputs() <= 32;
+    case OpType::kTranspose:
+      return rank(0) <= 8;
     case OpType::kQuantize:
     case OpType::kDequantize:
     case OpType::kReshape:
     case OpType::kFlatten:
     case OpType::kSqueeze:
     case OpType::kUnsqueeze:
-    case OpType::kTranspose:
       return true;
     default:
       return false;

@@ -4,6 +4,9 @@ namespace int8rt::cuda {
 
 Status cuda_status(cudaError_t error, std::string_view what) {
   if (error == cudaSuccess) return Status::ok();
+  // Clears the thread's last error, so that it is not reported again by a later, unrelated
+  // check_launch (an error that broke the context stays: every later call returns it).
+  (void)cudaGetLastError();
   const std::string text =
       std::string(what) + ": " + cudaGetErrorName(error) + ": " + cudaGetErrorString(error);
   switch (error) {
@@ -35,6 +38,16 @@ const Device& device() {
     return d;
   }();
   return instance;
+}
+
+ScopedDevice::ScopedDevice() {
+  if (cudaGetDevice(&previous_) != cudaSuccess) previous_ = -1;
+  if (previous_ != device().ordinal)
+    status_ = cuda_status(cudaSetDevice(device().ordinal), "cudaSetDevice");
+}
+
+ScopedDevice::~ScopedDevice() {
+  if (previous_ >= 0 && previous_ != device().ordinal) (void)cudaSetDevice(previous_);
 }
 
 // ------------------------------------------------------------------ layouts
@@ -94,7 +107,8 @@ bool is_half(const Layout& layout) {
 
 Result<std::unique_ptr<CudaStream>> CudaStream::create() {
   std::unique_ptr<CudaStream> state(new CudaStream());
-  INT8RT_CUDA_RETURN_IF_ERROR(cudaSetDevice(device().ordinal), "cudaSetDevice");
+  const ScopedDevice scoped;
+  INT8RT_RETURN_IF_ERROR(scoped.status());
   INT8RT_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&state->own_, cudaStreamNonBlocking),
                               "cudaStreamCreateWithFlags");
   INT8RT_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(&state->done_, cudaEventDisableTiming),
@@ -120,6 +134,7 @@ Result<cublasLtHandle_t> CudaStream::cublas_lt() {
 }
 
 CudaStream::~CudaStream() {
+  const ScopedDevice scoped;
   if (cudnn_ != nullptr) (void)cudnnDestroy(cudnn_);
   if (cublas_lt_ != nullptr) (void)cublasLtDestroy(cublas_lt_);
   if (done_ != nullptr) (void)cudaEventDestroy(done_);
@@ -127,6 +142,7 @@ CudaStream::~CudaStream() {
 }
 
 Status CudaStream::begin(void* stream) {
+  if (cudaGetDevice(&caller_device_) != cudaSuccess) caller_device_ = -1;
   INT8RT_CUDA_RETURN_IF_ERROR(cudaSetDevice(device().ordinal), "cudaSetDevice");
   cudaStream_t wanted = stream != nullptr ? static_cast<cudaStream_t>(stream) : own_;
   if (stream != nullptr) {
@@ -152,16 +168,23 @@ Status CudaStream::begin(void* stream) {
 }
 
 Status CudaStream::end() {
-  INT8RT_CUDA_RETURN_IF_ERROR(cudaEventRecord(done_, current_), "cudaEventRecord");
+  Status status = cuda_status(cudaEventRecord(done_, current_), "cudaEventRecord");
   last_ = current_;
   ran_ = true;
-  return Status::ok();
+  if (caller_device_ >= 0 && caller_device_ != device().ordinal) {
+    (void)cudaSetDevice(caller_device_);
+  }
+  return status;
 }
 
+// Everything issued on the current stream (the run's kernels and the copies after them), and on
+// the previous run's stream when that was another one.
 Status CudaStream::synchronize() {
-  if (!ran_) return Status::ok();
-  return cuda_status(cudaEventSynchronize(done_),
-                     "cudaEventSynchronize (a kernel failed while the run was in flight)");
+  const ScopedDevice scoped;
+  INT8RT_RETURN_IF_ERROR(scoped.status());
+  const char* what = "cudaStreamSynchronize (a kernel failed while the run was in flight)";
+  if (last_ != current_) INT8RT_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(last_), what);
+  return cuda_status(cudaStreamSynchronize(current_), what);
 }
 
 namespace {
@@ -283,7 +306,8 @@ Result<Window2> window2_of(const Layer& layer, const std::vector<int64_t>& kerne
 }
 
 Result<Buffer> allocate_device(size_t bytes, std::string_view what) {
-  INT8RT_CUDA_RETURN_IF_ERROR(cudaSetDevice(device().ordinal), "cudaSetDevice");
+  const ScopedDevice scoped;
+  INT8RT_RETURN_IF_ERROR(scoped.status());
   const size_t rounded = bytes == 0 ? 256 : (bytes + 255) / 256 * 256;
   void* p = nullptr;
   const cudaError_t error = cudaMalloc(&p, rounded);
@@ -295,14 +319,22 @@ Result<Buffer> allocate_device(size_t bytes, std::string_view what) {
                               " of ", total, " bytes free on ", device().properties.name, ")");
   }
   INT8RT_CUDA_RETURN_IF_ERROR(error, "cudaMalloc for " + std::string(what));
-  return Buffer(static_cast<std::byte*>(p), BufferDeleter{[](void* q) { (void)cudaFree(q); }});
+  return Buffer(static_cast<std::byte*>(p), BufferDeleter{[](void* q) {
+                  const ScopedDevice freeing;
+                  (void)cudaFree(q);
+                }});
 }
 
 Result<DeviceArray> DeviceArray::upload(const void* host, size_t bytes, std::string_view what) {
   INT8RT_ASSIGN_OR_RETURN(Buffer buffer, allocate_device(bytes, what));
   if (bytes != 0) {
+    const ScopedDevice scoped;
     INT8RT_CUDA_RETURN_IF_ERROR(cudaMemcpy(buffer.get(), host, bytes, cudaMemcpyHostToDevice),
                                 "cudaMemcpy of " + std::string(what));
+    // From pageable memory cudaMemcpy may return before the DMA lands, on the legacy stream that
+    // the contexts' non-blocking streams do not wait for: wait here, once per upload.
+    INT8RT_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(cudaStreamLegacy),
+                                "cudaStreamSynchronize after uploading " + std::string(what));
   }
   DeviceArray array;
   array.buffer_ = std::shared_ptr<std::byte>(buffer.release(), buffer.get_deleter());

@@ -45,6 +45,21 @@ struct Device {
 };
 const Device& device();
 
+// Makes the backend's device current for a scope and gives the calling thread its own back after
+// (a user's thread working on another GPU keeps it).
+class ScopedDevice {
+ public:
+  ScopedDevice();
+  ~ScopedDevice();
+  ScopedDevice(const ScopedDevice&) = delete;
+  ScopedDevice& operator=(const ScopedDevice&) = delete;
+  const Status& status() const { return status_; }
+
+ private:
+  int previous_ = -1;
+  Status status_;
+};
+
 // ------------------------------------------------------------------ layouts
 
 class CudaLayout final : public LayoutDesc {
@@ -116,6 +131,7 @@ class CudaStream final : public StreamState {
   cudaStream_t last_ = nullptr;  // the stream the last run was issued on
   cudaEvent_t done_ = nullptr;   // recorded on last_ when that run ended
   bool ran_ = false;
+  int caller_device_ = -1;  // the calling thread's device, given back by end()
 };
 
 // The stream a kernel issues its work on (the context's CudaStream); an error when the caller

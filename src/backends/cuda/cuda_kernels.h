@@ -47,6 +47,9 @@ Result<KernelPtr> make_reduce(const KernelRequest& request);     // reduce.cu
 Result<KernelPtr> make_resize(const KernelRequest& request);     // resize.cu
 Result<KernelPtr> make_batchnorm(const KernelRequest& request);  // elementwise.cu
 
+// histogram.cu: calibration's |x| histograms built on the device.
+Result<std::unique_ptr<HistogramCollector>> make_histogram_collector(size_t count);
+
 // Whether an INT8 kernel of this backend runs `layer` (the precision pass asks, through
 // Backend::supports).
 bool supports_int8(const Layer& layer);

@@ -175,7 +175,8 @@ Status describe(LtMatmul& lt, const Problem& p, bool fp16, bool a_constant, bool
                                      p.batch, p.a_stride, what));
   INT8RT_RETURN_IF_ERROR(make_layout(lt.d, type, p.n, p.m, p.batch, p.m * p.n, what));
 
-  INT8RT_CUDA_RETURN_IF_ERROR(cudaSetDevice(device().ordinal), "cudaSetDevice");
+  const ScopedDevice scoped_device;
+  INT8RT_RETURN_IF_ERROR(scoped_device.status());
   LtSearch search;
   INT8RT_RETURN_IF_ERROR(cublas_status(cublasLtCreate(&search.handle), what + ": cublasLtCreate"));
   INT8RT_RETURN_IF_ERROR(setup_status(cublasLtMatmulPreferenceCreate(&search.preference),

@@ -46,9 +46,8 @@ __device__ __forceinline__ void store_output(void* y, const ConvParams& p, int64
 
 // Rows: output pixels; columns: output channels; K: the window's (kh, kw, c) bytes.
 __global__ void __launch_bounds__(kTileThreads)
-    conv_dense_dp4a(const int8_t* __restrict__ x, const int32_t* __restrict__ w,
-                    const int8_t* __restrict__ r, void* __restrict__ y, ConvParams p,
-                    int64_t k_words) {
+    conv_dense_dp4a(const int8_t* __restrict__ x, const int32_t* __restrict__ w, const int8_t* r,
+                    void* y, ConvParams p, int64_t k_words) {
   const Window2& g = p.g;
   const int64_t plane = g.oh * g.ow;
   auto a_word = [&](int64_t row, int64_t k) -> int32_t {
@@ -75,8 +74,9 @@ __global__ void __launch_bounds__(kTileThreads)
 }
 
 // One thread per output element; weights [M][C/group][KH][KW].
+// r and y may be one buffer (inplace_input): each element is read, then written, by one thread.
 __global__ void conv_direct(const int8_t* __restrict__ x, const int8_t* __restrict__ w,
-                            const int8_t* __restrict__ r, void* __restrict__ y, ConvParams p) {
+                            const int8_t* r, void* y, ConvParams p) {
   const Window2& g = p.g;
   const int64_t rows = g.n * g.oh * g.ow;
   const int64_t total = rows * p.cols;
@@ -223,6 +223,7 @@ Result<KernelPtr> make_int8_conv(const KernelRequest& request) {
   const std::string what = "Conv \"" + layer.name() + "\" weights";
   INT8RT_ASSIGN_OR_RETURN(Int8Stage device_stage, upload_stage(stage, what));
 
+  if (g.n * g.oh * g.ow == 0 || p.m == 0 || !fits_tile_grid(p.cols)) return KernelPtr();
   const bool dense = attrs.group == 1;
   DeviceArray weights;
   int64_t k_words = 0;

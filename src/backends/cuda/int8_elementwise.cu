@@ -26,8 +26,8 @@ struct AddParams {
   bool int8_out = true;
 };
 
-__global__ void int8_add_kernel(const int8_t* __restrict__ a, const int8_t* __restrict__ b,
-                                void* __restrict__ y, AddParams p) {
+// a and y may be one buffer (inplace_input): each element is read, then written, by one thread.
+__global__ void int8_add_kernel(const int8_t* a, const int8_t* b, void* y, AddParams p) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < p.count;
        i += int64_t{gridDim.x} * blockDim.x) {
     int64_t ia = i, ib = i;

@@ -102,18 +102,24 @@ Result<KernelPtr> make_int8_gemm(const KernelRequest& request) {
     if (layer.num_inputs() > 2 && layer.input(2) != nullptr) {
       const Tensor* c = layer.input(2);
       if (!c->is_constant() || c->dtype() != DataType::kFloat) return KernelPtr();
-      const int64_t count = c->dims().volume();
-      if (count != 1 && count != p.cols) return KernelPtr();
+      const Dims& cd = c->dims();
+      const int64_t count = cd.volume();
+      const bool per_column = cd.rank() <= 1 || (cd.rank() == 2 && cd[0] == 1);
+      if (!per_column || (count != 1 && count != p.cols)) return KernelPtr();
       bias = quant::gemm_bias(c->constant_value().data_as<float>(), count, p.cols, attrs.beta);
     }
     activation = attrs.activation;
   } else {
     p.k = a->dims()[a->dims().rank() - 1];
+    if (p.k == 0) return KernelPtr();
     p.rows = a->dims().volume() / p.k;
     p.cols = b->dims()[1];
     weights = quant::gemm_weights_by_column(b_values, p.k, p.cols, false, 1.0f);
   }
-  if (b->dims().volume() != p.k * p.cols) return KernelPtr();
+  if (b->dims().volume() != p.k * p.cols || p.rows == 0 || p.cols == 0 || p.k == 0 ||
+      !fits_tile_grid(p.cols)) {
+    return KernelPtr();
+  }
   quant::PerChannelWeights qw = quant::quantize_per_channel(weights.data(), p.cols, p.k);
   const quant::OutputStage stage = quant::make_output_stage(
       ir::int8_scale(*a), qw.scales, bias.empty() ? nullptr : bias.data(), false, 0.0f, activation,

@@ -20,6 +20,12 @@ constexpr int kTileCols = 64;
 constexpr int kTileWords = 8;  // 32 bytes of K per step
 constexpr int kTileThreads = 256;
 
+// Whether `cols` columns fit the grid's y dimension (65535 tiles of kTileCols).
+inline bool fits_tile_grid(int64_t cols) {
+  return cols <= int64_t{65535} * kTileCols;
+}
+
+// Row tiles along x (up to 2^31 - 1), column tiles along y.
 inline dim3 tile_grid(int64_t rows, int64_t cols) {
   return dim3(static_cast<unsigned>((rows + kTileRows - 1) / kTileRows),
               static_cast<unsigned>((cols + kTileCols - 1) / kTileCols));
