@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Export torchvision ResNet-18, ResNet-50 and MobileNetV2 (seeded random weights) to ONNX for benchmarks.
+"""Export torchvision ResNet-18, ResNet-50, MobileNetV2 and VGG19 (seeded random weights) to ONNX for benchmarks.
 
 Usage:  /usr/bin/python3 bench/models/export_torchvision.py OUTDIR [MODEL ...]
 
-MODEL is any of resnet18, resnet50, mobilenet_v2 (default: all three). Writes OUTDIR/<model>.onnx:
+MODEL is any of resnet18, resnet50, mobilenet_v2, vgg19 (default: the first three; VGG19's file is
+0.5 GB). Writes OUTDIR/<model>.onnx:
 input `input` float32 [N,3,224,224] (N symbolic), output `logits` float32 [N,1000], opset 13,
 eval mode with BatchNormalization nodes kept (not folded into Conv). Models already present in
 OUTDIR are skipped. Weights are random (torch.manual_seed(0) before each model is built), so the
@@ -23,7 +24,9 @@ MODELS = {
     "resnet18": torchvision.models.resnet18,
     "resnet50": torchvision.models.resnet50,
     "mobilenet_v2": torchvision.models.mobilenet_v2,
+    "vgg19": torchvision.models.vgg19,
 }
+DEFAULT_MODELS = ["resnet18", "resnet50", "mobilenet_v2"]
 SEED = 0
 
 
@@ -31,6 +34,21 @@ def legacy_exporter_kwargs():
     """Select the TorchScript-based exporter on torch versions whose default is the dynamo one."""
     import inspect
     return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+
+
+def onnx_export(model, dummy, path):
+    """The TorchScript exporter at opset 13 where this torch has it, else the dynamo one (opset
+    18: Reduce/Resize parameters as inputs, which int8rt reads as well)."""
+    common = dict(input_names=["input"], output_names=["logits"],
+                  dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
+    try:
+        # PRESERVE with the model in eval mode: inference-form BatchNormalization nodes; EVAL
+        # would fold them into the convolutions.
+        torch.onnx.export(model, dummy, path, opset_version=13, do_constant_folding=True,
+                          training=torch.onnx.TrainingMode.PRESERVE, **legacy_exporter_kwargs(),
+                          **common)
+    except (TypeError, RuntimeError, ImportError):
+        torch.onnx.export(model, dummy, path, opset_version=18, dynamo=True, **common)
 
 
 def export(name, path):
@@ -52,12 +70,7 @@ def export(name, path):
     tmp = path + ".tmp"
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="It is recommended that constant folding be turned off")
-        # PRESERVE with the model in eval mode: inference-form BatchNormalization nodes; EVAL would
-        # fold them into the convolutions.
-        torch.onnx.export(model, dummy, tmp, opset_version=13, do_constant_folding=True,
-                          input_names=["input"], output_names=["logits"],
-                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}},
-                          training=torch.onnx.TrainingMode.PRESERVE, **legacy_exporter_kwargs())
+        onnx_export(model, dummy, tmp)
     os.replace(tmp, path)
     return model
 
@@ -66,9 +79,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("outdir")
     ap.add_argument("models", nargs="*", metavar="MODEL",
-                    help=f"models to export, of {', '.join(MODELS)} (default: all)")
+                    help=f"models to export, of {', '.join(MODELS)} "
+                         f"(default: {', '.join(DEFAULT_MODELS)})")
     args = ap.parse_args()
-    names = args.models or list(MODELS)
+    names = args.models or DEFAULT_MODELS
     unknown = [n for n in names if n not in MODELS]
     if unknown:
         ap.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")

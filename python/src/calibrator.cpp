@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "array_view.h"
 #include "bindings.h"
 #include "int8rt/data.h"
 
@@ -109,8 +110,9 @@ py::object batch_array(const py::handle& value, const IoTensor& io, BatchProblem
   if (py::isinstance<py::int_>(value)) {
     problem = {PyExc_TypeError,
                input +
-                   " is an int (a device pointer?); int8rt reads host memory: return numpy "
-                   "arrays"};
+                   " is an int (a device pointer?); this calibrator hands host memory: return "
+                   "numpy arrays, or set batch_location = int8rt.TensorLocation.DEVICE and "
+                   "calibrate on a GPU backend"};
     return {};
   }
   if (!py::isinstance<py::array>(value)) {
@@ -168,6 +170,18 @@ class PythonCalibrator : public B, public PythonCalibratorState {
     } catch (...) {
       return -1;
     }
+  }
+
+  // A Python calibrator says where its batches are with a `batch_location` attribute
+  // (int8rt.TensorLocation; HOST when absent).
+  TensorLocation batch_location() const override {
+    py::gil_scoped_acquire gil;
+    try {
+      py::object location = py::getattr(self(), "batch_location", py::none());
+      if (!location.is_none()) return location.cast<TensorLocation>();
+    } catch (const std::exception&) {
+    }
+    return TensorLocation::kHost;
   }
 
   Status prepare(std::span<const IoTensor> inputs) override {
@@ -228,6 +242,19 @@ class PythonCalibrator : public B, public PythonCalibratorState {
       for (size_t i = 0; i < names.size(); ++i) {
         const IoTensor* io = find_input(names[i]);
         if (io == nullptr) return internal_error("no input \"", names[i], "\" from prepare()");
+        if (batch_location() == TensorLocation::kDevice) {
+          // Device memory (TensorRT's convention): ints, or device arrays checked like
+          // set_tensor_address's.
+          const std::string what = "input \"" + io->name + "\"";
+          auto view = view_of(values[i], what);
+          Status usable = view.is_ok() ? check_view(*view, what, io->dims, DataType::kFloat,
+                                                    TensorLocation::kDevice)
+                                       : view.status();
+          if (!usable.is_ok()) return bad_value("get_batch", PyExc_ValueError, usable.message());
+          bindings[i] = view->data;
+          batch_.push_back(view->keep_alive);
+          continue;
+        }
         BatchProblem problem;
         py::object array = batch_array(values[i], *io, problem);
         if (!array) return bad_value("get_batch", problem.type, problem.message);

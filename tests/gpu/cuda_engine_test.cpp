@@ -130,6 +130,39 @@ TEST(CudaEngine, Fp16LayersRunHalfAndStayClose) {
   EXPECT_LT(worst, 2e-2f * std::max(scale, 1.0f)) << "FP16 logits vs FP32";
 }
 
+// The bundled models built INT8 + FP16 run every layer on the GPU, and INT8 alone stays with the
+// reference INT8 engine (float layers differ by float rounding only).
+TEST(CudaEngine, BundledModelsRunEveryLayerOnTheGpu) {
+  INT8RT_REQUIRE_GPU();
+  for (const char* model : {"lenet5_mnist", "resnet_fmnist", "mobilenetv2_fmnist"}) {
+    SCOPED_TRACE(model);
+    auto net = load_model(model);
+    for (int i = 0; i < net->num_tensors(); ++i) {
+      Tensor* t = net->tensor(i);
+      if (!t->is_constant()) {
+        ASSERT_TRUE(t->set_dynamic_range(-6.0f, 6.0f).is_ok());
+      }
+    }
+    auto mixed = build(*net, "cuda", 8, true, true);
+    auto int8 = build(*net, "cuda", 8, true);
+    auto reference = build(*net, "reference", 8, true);
+    ASSERT_TRUE(mixed && int8 && reference);
+    for (const LayerInfo& layer : mixed->layers()) {
+      EXPECT_EQ(layer.location, TensorLocation::kDevice) << layer.name << ": " << layer.kernel;
+    }
+    auto digits = held_out_digits(8);
+    const std::vector<float> images = read_samples(*digits, 0, 8);
+    const std::vector<float> a = run(*int8, images), b = run(*reference, images);
+    double dot = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      dot += double{a[i]} * b[i];
+      na += double{a[i]} * a[i];
+      nb += double{b[i]} * b[i];
+    }
+    EXPECT_GT(dot / std::sqrt(na * nb), 0.9999) << "INT8 logits on the GPU vs the reference";
+  }
+}
+
 // A layer no CUDA kernel handles runs on the host, between transfers the build log warns about.
 TEST(CudaEngine, HostLayersAreTransferredAndLogged) {
   INT8RT_REQUIRE_GPU();

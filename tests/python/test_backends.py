@@ -105,3 +105,33 @@ def test_bad_arrays_are_refused_naming_the_tensor(engine):
         context.enqueue(1234)
     with pytest.raises(int8rt.Error, match="the stream is a str"):
         context.enqueue("stream")
+
+
+class DeviceBatchCalibrator(int8rt.IInt8EntropyCalibrator2):
+    """Says its batches are in device memory (TensorRT's convention), handing addresses."""
+
+    batch_location = int8rt.TensorLocation.DEVICE
+
+    def __init__(self, images):
+        super().__init__()
+        self.images = images
+        self.done = False
+
+    def get_batch_size(self):
+        return 4
+
+    def get_batch(self, names):
+        if self.done:
+            return None
+        self.done = True
+        return [self.images.ctypes.data]
+
+
+def test_a_device_memory_calibrator_needs_a_gpu_backend():
+    builder = int8rt.Builder()
+    images = np.zeros((4, 1, 28, 28), np.float32)
+    config = lenet_config(builder, 4)
+    config.set_flag(int8rt.BuilderFlag.INT8)
+    config.int8_calibrator = DeviceBatchCalibrator(images)
+    with pytest.raises(int8rt.Error, match="batches in device memory"):
+        builder.build(lenet_network(builder), config)
