@@ -30,7 +30,7 @@ constexpr char kUsage[] =
     "usage: int8rt build --onnx MODEL.onnx [--shapes NAME:DIMS,...] [--batch B]\n"
     "                    [--int8 [--calibrator NAME --data SPEC --cache FILE [--max-batches K]]\n"
     "                            [--ranges FILE]] [--layer-precisions FILE]\n"
-    "                    [--obey-precision-constraints] [--backend NAME]\n"
+    "                    [--obey-precision-constraints] [--backend NAME] [--fp16]\n"
     "                    [--save-engine FILE.plan] [--json] [--verbose]\n"
     "\n"
     "Builds an engine for the model: FP32, or with --int8 INT8 wherever a layer has an INT8\n"

@@ -44,7 +44,7 @@ constexpr char kUsage[] =
     "                        [--percentile P] [--quantile Q --regression-cutoff R] [--batch B]\n"
     "                        [--max-batches K] [--per-tensor-thresholds] [--shapes NAME:DIMS,...]\n"
     "                        [--ranges-out FILE]\n"
-    "                        [--json] [--backend NAME] [--verbose]\n"
+    "                        [--json] [--backend NAME] [--fp16] [--verbose]\n"
     "\n"
     "Finds the INT8 dynamic range (amax; scale = amax/127) of every activation of the model: from\n"
     "the cache when it was made for this model, data and algorithm, else by running the FP32\n"

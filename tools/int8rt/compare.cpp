@@ -42,7 +42,7 @@ constexpr char kUsage[] =
     "usage: int8rt compare --onnx MODEL.onnx --data SPEC (--engine INT8.plan |\n"
     "                      [--calib-data SPEC --cache FILE --calibrator NAME] [--ranges FILE])\n"
     "                      [--batch B] [--max-samples N] [--top N] [--json]\n"
-    "                      [--backend NAME] [--verbose]\n"
+    "                      [--backend NAME] [--fp16] [--verbose]\n"
     "\n"
     "Runs the FP32 engine of MODEL and the INT8 engine (--engine, or built from MODEL as\n"
     "int8rt build --int8 does) side by side on the samples of --data, observes every tensor both\n"

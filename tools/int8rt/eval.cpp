@@ -36,7 +36,7 @@ std::vector<Flag> eval_flags() {
 
 constexpr char kUsage[] =
     "usage: int8rt eval (--onnx MODEL.onnx | --engine FILE.plan) --data SPEC [--batch B]\n"
-    "                   [--limit N] [--json] [--backend NAME] [--verbose]\n"
+    "                   [--limit N] [--json] [--backend NAME] [--fp16] [--verbose]\n"
     "                   [--int8 [--calib-data SPEC --cache FILE --calibrator NAME] [--ranges "
     "FILE]]\n"
     "\n"

@@ -53,7 +53,7 @@ std::vector<Flag> report_flags() {
 constexpr char kUsage[] =
     "usage: int8rt report --onnx MODEL.onnx --out FILE.html --calib-data SPEC [--data SPEC]\n"
     "                     [--max-samples N] [--calibrator NAME] [--cache FILE] [--ranges FILE]\n"
-    "                     [--engine FILE.plan] [--batch B] [--backend NAME] [--json]\n"
+    "                     [--engine FILE.plan] [--batch B] [--backend NAME] [--fp16] [--json]\n"
     "                     [--verbose]\n"
     "\n"
     "Writes one HTML page (no network access needed to view it) showing:\n"

@@ -36,7 +36,7 @@ constexpr char kUsage[] =
     "usage: int8rt run (--onnx MODEL.onnx | --engine FILE.plan) --input NAME=FILE.npy ...\n"
     "                  [--shapes NAME:DIMS,...] [--output-dir DIR] [--json]\n"
     "                  [--int8 [--data SPEC --cache FILE --calibrator NAME] [--ranges FILE]]\n"
-    "                  [--backend NAME] [--verbose]\n"
+    "                  [--backend NAME] [--fp16] [--verbose]\n"
     "\n"
     "Builds an engine for the model (FP32, or INT8 with --int8 as int8rt build does) or loads a\n"
     "plan file, runs it once on the given inputs and prints a summary of every output (shape,\n"
