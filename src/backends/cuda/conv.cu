@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/float_io.cuh"
 #include "backends/cuda/quant_device.cuh"
 
 namespace int8rt::cuda {
@@ -30,24 +31,6 @@ namespace {
 constexpr unsigned kThreads = 256;
 // An algorithm that needs more workspace than this is passed over (implicit GEMM needs none).
 constexpr size_t kMaxWorkspace = size_t{256} << 20;
-
-template <typename T>
-__device__ __forceinline__ float load_float(const T* p, int64_t i) {
-  if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(p[i]);
-  } else {
-    return p[i];
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ void store_float(T* p, int64_t i, float v) {
-  if constexpr (std::is_same_v<T, __half>) {
-    p[i] = __float2half_rn(v);
-  } else {
-    p[i] = v;
-  }
-}
 
 // y[i] = act(y[i] + bias[channel(i)] + r[i]) in place, channel(i) = i / plane mod channels
 // (plane: the output's spatial volume). bias and r may be null.

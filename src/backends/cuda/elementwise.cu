@@ -27,6 +27,7 @@
 
 #include "backends/cuda/broadcast.cuh"
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/float_io.cuh"
 #include "backends/cuda/quant_device.cuh"
 #include "ir/ops/op_util.h"
 
@@ -35,24 +36,6 @@ namespace int8rt::cuda {
 namespace {
 
 constexpr unsigned kThreads = 256;
-
-template <typename T>
-__device__ __forceinline__ float load_float(const T* p, int64_t i) {
-  if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(p[i]);
-  } else {
-    return p[i];
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ void store_float(T* p, int64_t i, float v) {
-  if constexpr (std::is_same_v<T, __half>) {
-    p[i] = __float2half_rn(v);
-  } else {
-    p[i] = v;
-  }
-}
 
 // "LeakyRelu" -> "leaky_relu".
 std::string snake_case(std::string_view name) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/float_io.cuh"
 #include "backends/cuda/quant_device.cuh"
 
 namespace int8rt::cuda {
@@ -38,24 +39,6 @@ constexpr uint64_t kMaxWorkspace = uint64_t{32} << 20;
 // checked for 16 bytes) and uploaded constants (cudaMalloc).
 constexpr uint32_t kRuntimeAlignment = 16;
 constexpr uint32_t kConstantAlignment = 256;
-
-template <typename T>
-__device__ __forceinline__ float load_float(const T* p, int64_t i) {
-  if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(p[i]);
-  } else {
-    return p[i];
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ void store_float(T* p, int64_t i, float v) {
-  if constexpr (std::is_same_v<T, __half>) {
-    p[i] = __float2half_rn(v);
-  } else {
-    p[i] = v;
-  }
-}
 
 // Where C's element for Y[i, j] is: C[i · stride_i + j · stride_j] (0 along a broadcast axis).
 struct CIndex {

@@ -5,6 +5,7 @@
 #include <cuda_fp16.h>
 
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/float_io.cuh"
 #include "backends/cuda/quant_device.cuh"
 #include "ir/quantization.h"
 
@@ -43,24 +44,6 @@ struct PlainIndex {
     return (n * c + channel) * hw + pixel % hw;
   }
 };
-
-template <typename T>
-__device__ __forceinline__ float load_float(const T* p, int64_t i) {
-  if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(p[i]);
-  } else {
-    return p[i];
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ void store_float(T* p, int64_t i, float v) {
-  if constexpr (std::is_same_v<T, __half>) {
-    p[i] = __float2half_rn(v);
-  } else {
-    p[i] = v;
-  }
-}
 
 // q[i] = quantize(x[plain(i)]), zero in padding: the output in its layout, the input plain.
 template <typename T>

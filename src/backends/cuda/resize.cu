@@ -1,18 +1,17 @@
 // Resize of float tensors on the device: every mode (nearest, linear, cubic) and coordinate
 // transformation of reference/resize.cpp, any rank, separable per axis.
 //
-// The per-axis work is done once, at creation, on the host, with the reference's own double
-// arithmetic (source coordinate, nearest rounding, linear and Keys cubic weights, clamping or
-// exclude_outside renormalization, tf_crop_and_resize extrapolation): for each axis and output
-// coordinate, a list of taps (input offset = index · input stride, weight). The device kernel then
-// computes, per output element, what the reference computes:
+// The per-axis work is done once, at creation, on the host, by the reference's own code
+// (reference::resize_taps: source coordinate, nearest rounding, linear and Keys cubic weights,
+// clamping or exclude_outside renormalization, tf_crop_and_resize extrapolation): for each axis
+// and output coordinate, a list of taps (input offset = index · input stride, weight). The device
+// kernel then computes, per output element, what the reference computes:
 //   outside the crop on any axis: extrapolation_value;
 //   nearest: the input element at the taps' offsets;
 //   linear, cubic: Σ over the cartesian product of the axes' taps (last axis fastest) of
 //                  (Π weights, in axis order) · x, in double with each product and sum rounded
 //                  (no fused multiply-adds), then rounded to float.
-// So float32 results are the reference's bit for bit, except that taps of weight exactly 0 are
-// left out (the reference adds their 0 · x, which only matters when that x is infinite or NaN).
+// So float32 results are the reference's bit for bit.
 // Axes that the resize leaves alone (one tap of weight 1 at the same index) carry no table, and
 // neighbouring ones merge (N and C of an image resize).
 //
@@ -27,6 +26,8 @@
 
 #include "backends/cuda/broadcast.cuh"
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/float_io.cuh"
+#include "backends/reference/resize_taps.h"
 #include "ir/ops/compute_params.h"
 #include "ir/ops/op_util.h"
 
@@ -35,115 +36,6 @@ namespace int8rt::cuda {
 namespace {
 
 constexpr unsigned kThreads = 256;
-
-template <typename T>
-__device__ __forceinline__ float load_float(const T* p, int64_t i) {
-  if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(p[i]);
-  } else {
-    return p[i];
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ void store_float(T* p, int64_t i, float v) {
-  if constexpr (std::is_same_v<T, __half>) {
-    p[i] = __float2half_rn(v);
-  } else {
-    p[i] = v;
-  }
-}
-
-// ------------------------------------------------------------------ host: the reference's taps
-
-struct Tap {
-  int64_t index;
-  double weight;
-};
-using Taps = std::vector<Tap>;
-
-double source_coordinate(const ResizeAttrs& attrs, int64_t x, double scale, int64_t in, int64_t out,
-                         double roi_start, double roi_end) {
-  const auto xd = static_cast<double>(x);
-  const auto ind = static_cast<double>(in);
-  double length = scale * ind;
-  if (std::fabs(length - static_cast<double>(out)) < 1e-9 * length)
-    length = static_cast<double>(out);
-  switch (attrs.coordinate_transformation_mode) {
-    case ResizeCoordinateMode::kHalfPixel:
-      return (xd + 0.5) / scale - 0.5;
-    case ResizeCoordinateMode::kHalfPixelSymmetric:
-      return ind / 2.0 * (1.0 - static_cast<double>(out) / length) + (xd + 0.5) / scale - 0.5;
-    case ResizeCoordinateMode::kPytorchHalfPixel:
-      return length > 1.0 ? (xd + 0.5) / scale - 0.5 : 0.0;
-    case ResizeCoordinateMode::kAlignCorners:
-      return length == 1.0 ? 0.0 : xd * (ind - 1.0) / (length - 1.0);
-    case ResizeCoordinateMode::kAsymmetric:
-      return xd / scale;
-    case ResizeCoordinateMode::kTfCropAndResize:
-      return length == 1.0 ? 0.5 * (roi_start + roi_end) * (ind - 1.0)
-                           : roi_start * (ind - 1.0) +
-                                 xd * (roi_end - roi_start) * (ind - 1.0) / (length - 1.0);
-  }
-  return xd;
-}
-
-int64_t nearest_index(ResizeNearestMode mode, double x) {
-  const double lower = std::floor(x);
-  const double frac = x - lower;
-  switch (mode) {
-    case ResizeNearestMode::kRoundPreferFloor:
-      return static_cast<int64_t>(frac <= 0.5 ? lower : lower + 1.0);
-    case ResizeNearestMode::kRoundPreferCeil:
-      return static_cast<int64_t>(frac < 0.5 ? lower : lower + 1.0);
-    case ResizeNearestMode::kFloor:
-      return static_cast<int64_t>(lower);
-    case ResizeNearestMode::kCeil:
-      return static_cast<int64_t>(std::ceil(x));
-  }
-  return static_cast<int64_t>(lower);
-}
-
-// Keys' cubic convolution weights for taps at distance 1 + t, t, 1 - t, 2 - t from x'.
-std::vector<double> cubic_weights(double t, double a) {
-  auto near = [a](double d) { return ((a + 2.0) * d - (a + 3.0)) * d * d + 1.0; };
-  auto far = [a](double d) { return ((a * d - 5.0 * a) * d + 8.0 * a) * d - 4.0 * a; };
-  return {far(1.0 + t), near(t), near(1.0 - t), far(2.0 - t)};
-}
-
-Taps axis_taps(const ResizeAttrs& attrs, double x, int64_t in) {
-  Taps taps;
-  if (attrs.mode == ResizeMode::kNearest) {
-    taps.push_back({std::clamp<int64_t>(nearest_index(attrs.nearest_mode, x), 0, in - 1), 1.0});
-    return taps;
-  }
-  const double lower = std::floor(x);
-  const double t = x - lower;
-  const auto base = static_cast<int64_t>(lower);
-  if (attrs.mode == ResizeMode::kLinear) {
-    taps = {{base, 1.0 - t}, {base + 1, t}};
-  } else {
-    const std::vector<double> w = cubic_weights(t, attrs.cubic_coeff_a);
-    for (int i = 0; i < 4; ++i)
-      taps.push_back({base - 1 + i, w[static_cast<size_t>(i)]});
-  }
-  if (attrs.exclude_outside) {
-    Taps kept;
-    double total = 0.0;
-    for (const Tap& tap : taps) {
-      if (tap.index >= 0 && tap.index < in) {
-        kept.push_back(tap);
-        total += tap.weight;
-      }
-    }
-    for (Tap& tap : kept)
-      tap.weight /= total;
-    return kept;
-  }
-  for (Tap& tap : taps)
-    tap.index = std::clamp<int64_t>(tap.index, 0, in - 1);
-  return taps;
-}
 
 // ------------------------------------------------------------------ device
 
@@ -285,35 +177,22 @@ Result<KernelPtr> make_resize(const KernelRequest& request) {
     if (layer.input(i) != nullptr && !layer.input(i)->is_constant()) return KernelPtr();
   }
   const ResizeAttrs attrs = layer.attrs_as<ResizeAttrs>();
-  INT8RT_ASSIGN_OR_RETURN(ir::ResizeGeometry geometry, ir::resize_geometry(layer));
   const Dims& in = x->dims();
   const Dims& out = y->dims();
   const int rank = in.rank();
-  if (out.extents() != geometry.out || out.rank() != rank) return KernelPtr();
-  const bool crop = attrs.coordinate_transformation_mode == ResizeCoordinateMode::kTfCropAndResize;
+  if (out.rank() != rank) return KernelPtr();
   const bool nearest = attrs.mode == ResizeMode::kNearest;
 
-  // Per axis: its coordinates' taps (zero weights left out), and whether it is an identity.
-  std::vector<std::vector<Taps>> axis_coords(static_cast<size_t>(rank));
+  // Per axis: its coordinates' taps, exactly the reference's (a tap of weight 0 is summed too:
+  // 0 · inf is NaN there as well), and whether the axis is an identity.
+  INT8RT_ASSIGN_OR_RETURN(const auto axis_coords, reference::resize_taps(layer));
   std::vector<bool> identity(static_cast<size_t>(rank), false);
   for (int a = 0; a < rank; ++a) {
     const auto ua = static_cast<size_t>(a);
     bool same = out[a] == in[a];
-    for (int64_t c = 0; c < out[a]; ++c) {
-      const double start = crop ? geometry.roi[ua] : 0.0;
-      const double end = crop ? geometry.roi[ua + static_cast<size_t>(rank)] : 1.0;
-      const double source =
-          source_coordinate(attrs, c, geometry.scale[ua], in[a], out[a], start, end);
-      Taps taps;
-      if (!(crop && (source < 0.0 || source > static_cast<double>(in[a] - 1)))) {
-        const Taps all = axis_taps(attrs, source, in[a]);
-        for (const Tap& tap : all) {
-          if (nearest || tap.weight != 0.0) taps.push_back(tap);
-        }
-        if (taps.empty() && !all.empty()) taps.push_back(all.front());  // all weights 0
-      }
-      same = same && taps.size() == 1 && taps[0].index == c && taps[0].weight == 1.0;
-      axis_coords[ua].push_back(std::move(taps));
+    for (int64_t c = 0; c < out[a] && same; ++c) {
+      const reference::ResizeTaps& taps = axis_coords[ua][static_cast<size_t>(c)];
+      same = taps.size() == 1 && taps[0].index == c && taps[0].weight == 1.0;
     }
     identity[ua] = same;
   }
@@ -345,9 +224,9 @@ Result<KernelPtr> make_resize(const KernelRequest& request) {
     }
     p.table[r] = static_cast<int32_t>(coords.size());
     p.slot[r] = p.table_axes++;
-    for (const Taps& list : axis_coords[ua]) {
+    for (const reference::ResizeTaps& list : axis_coords[ua]) {
       coords.push_back({static_cast<int32_t>(taps.size()), static_cast<int32_t>(list.size())});
-      for (const Tap& tap : list)
+      for (const reference::ResizeTap& tap : list)
         taps.push_back({tap.index * in_strides[ua], tap.weight});
     }
   }

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "backends/cuda/cuda_kernels.h"
+#include "backends/cuda/float_io.cuh"
 #include "ir/ops/op_util.h"
 
 namespace int8rt::cuda {
@@ -25,24 +26,6 @@ namespace {
 
 constexpr unsigned kThreads = 256;
 
-template <typename T>
-__device__ __forceinline__ float load_float(const T* p, int64_t i) {
-  if constexpr (std::is_same_v<T, __half>) {
-    return __half2float(p[i]);
-  } else {
-    return p[i];
-  }
-}
-
-template <typename T>
-__device__ __forceinline__ void store_float(T* p, int64_t i, float v) {
-  if constexpr (std::is_same_v<T, __half>) {
-    p[i] = __float2half_rn(v);
-  } else {
-    p[i] = v;
-  }
-}
-
 struct MaxOp {
   // std::max(a, b): a NaN b never wins.
   __device__ float operator()(float a, float b) const { return a < b ? b : a; }
@@ -50,25 +33,6 @@ struct MaxOp {
 struct SumOp {
   __device__ float operator()(float a, float b) const { return __fadd_rn(a, b); }
 };
-
-// Combines the partials of a group of G consecutive threads (G = 1, 32, or kThreads, the whole
-// block); every thread of the group gets the result. `shared` holds kThreads / 32 floats.
-template <int G, typename Op>
-__device__ __forceinline__ float group_reduce(float v, Op op, float* shared) {
-  if constexpr (G > 1) {
-    for (int s = 16; s > 0; s /= 2)
-      v = op(v, __shfl_xor_sync(0xffffffffu, v, s));
-  }
-  if constexpr (G > 32) {
-    __syncthreads();  // earlier readers of `shared` are done
-    if (threadIdx.x % 32 == 0) shared[threadIdx.x / 32] = v;
-    __syncthreads();
-    v = shared[0];
-    for (int w = 1; w < G / 32; ++w)
-      v = op(v, shared[w]);
-  }
-  return v;
-}
 
 struct SoftmaxParams {
   int64_t rows = 0;  // outer · inner
