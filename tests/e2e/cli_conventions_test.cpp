@@ -104,8 +104,11 @@ TEST_F(CliConventions, EveryCommandHasHelpOnStdoutWithExitZero) {
   EXPECT_TRUE(top.err.empty()) << top.err;
   CliResult version = run_cli({"--version"});
   EXPECT_EQ(version.exit_code, 0) << version.err;
-  EXPECT_TRUE(std::regex_match(version.out, std::regex("int8rt [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+  // The version, then one line per backend.
+  EXPECT_TRUE(std::regex_search(version.out, std::regex("^int8rt [0-9]+\\.[0-9]+\\.[0-9]+\n")))
       << version.out;
+  EXPECT_NE(version.out.find("\nbackend cpu: oneDNN "), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("\nbackend reference: "), std::string::npos) << version.out;
   const std::vector<std::string> commands = listed_commands(top.out);
   // The commands this tool has had since its first release; others may follow.
   for (const char* expected : {"build", "inspect", "run", "eval", "bench", "calibrate", "cache"}) {

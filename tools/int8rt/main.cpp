@@ -45,7 +45,18 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (command == "--version" || command == "version") {
+    // The version, then each backend this build has and whether it can run here.
     std::printf("int8rt %s\n", INT8RT_VERSION);
+    for (const std::string& name : int8rt::backend_names()) {
+      const int8rt::BackendInfo info = int8rt::get_backend_info(name).value();
+      if (info.available) {
+        std::printf("backend %s: %s, INT8 %s%s\n", name.c_str(), info.device.c_str(),
+                    std::string(int8rt::to_string(info.int8)).c_str(),
+                    info.fast_fp16 ? ", fast FP16" : "");
+      } else {
+        std::printf("backend %s: can't run here: %s\n", name.c_str(), info.reason.c_str());
+      }
+    }
     return kExitOk;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);

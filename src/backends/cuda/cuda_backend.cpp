@@ -22,24 +22,31 @@ BackendInfo detect() {
   BackendInfo info;
   info.name = "cuda";
   info.location = TensorLocation::kDevice;
+  // No driver at all reads as "insufficient driver" to the runtime: tell the two apart.
+  int driver = 0;
+  (void)cudaDriverGetVersion(&driver);
+  auto version = [](int v) {
+    return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+  };
+  if (driver == 0) {
+    info.reason = "no NVIDIA driver on this machine (libcuda not found)";
+    return info;
+  }
+  // CUDA's minor version compatibility: any driver of the toolkit's major version runs it.
+  if (driver / 1000 < CUDART_VERSION / 1000) {
+    info.reason = "the NVIDIA driver supports CUDA " + version(driver) +
+                  "; this int8rt was built with CUDA " + version(CUDART_VERSION) +
+                  " and needs a driver of that major version or newer";
+    return info;
+  }
   int count = 0;
   const cudaError_t error = cudaGetDeviceCount(&count);
   if (error != cudaSuccess || count == 0) {
     (void)cudaGetLastError();
     info.reason = error != cudaSuccess
-                      ? std::string("no CUDA device: cudaGetDeviceCount: ") +
+                      ? std::string("no usable CUDA device: cudaGetDeviceCount: ") +
                             cudaGetErrorName(error) + ": " + cudaGetErrorString(error)
                       : "no CUDA device on this machine";
-    return info;
-  }
-  int driver = 0;
-  (void)cudaDriverGetVersion(&driver);
-  // CUDA's minor version compatibility: any driver of the toolkit's major version runs it.
-  if (driver / 1000 < CUDART_VERSION / 1000) {
-    info.reason = "the NVIDIA driver supports CUDA " + std::to_string(driver / 1000) + "." +
-                  std::to_string(driver % 1000 / 10) + "; this int8rt was built with CUDA " +
-                  std::to_string(CUDART_VERSION / 1000) + "." +
-                  std::to_string(CUDART_VERSION % 1000 / 10) + " and needs a driver that new";
     return info;
   }
   const Device& d = device();
