@@ -249,12 +249,14 @@ Result<Weights> load_image(const std::string& path, const ImageOptions& options)
 // ----------------------------------------------------------------------------- batch files
 
 // TensorRT's calibration batch files (sampleINT8): PREFIX0, PREFIX1, ... up to the first missing
-// number, each holding four int32 N, C, H, W, then N·C·H·W float32 values, then optionally N
-// float32 labels, all in host byte order. C, H, W must agree across files; N may differ. Only the
-// headers and labels are read on opening; samples are read from their file when asked for.
-// Errors name the file: missing PREFIX0, truncated or oversized files, other shapes, labels in
-// some files only, labels that are not non-negative integers.
-Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix);
+// number (PREFIX0SUFFIX, PREFIX1SUFFIX, ... with a suffix: sampleSSD's batch_calibration0.batch),
+// each holding four int32 N, C, H, W, then N·C·H·W float32 values, then optionally N float32
+// labels, all in host byte order. C, H, W must agree across files; N may differ. Only the headers
+// and labels are read on opening; samples are read from their file when asked for. Errors name the
+// file: missing PREFIX0, truncated or oversized files, other shapes, labels in some files only,
+// labels that are not non-negative integers.
+Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix,
+                                                     const std::string& suffix = "");
 
 // ----------------------------------------------------------------------------- data sources
 

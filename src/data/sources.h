@@ -28,8 +28,9 @@ Result<std::unique_ptr<DataSource>> open_npy_folder(const std::string& dir,
                                                     const std::string& labels_path,
                                                     NpyFileLayout layout, std::string name);
 
-// open_batch_files with the source named `name`.
-Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix, std::string name);
+// open_batch_files (PREFIX<N>SUFFIX) with the source named `name`.
+Result<std::unique_ptr<DataSource>> open_batch_files(const std::string& prefix,
+                                                     const std::string& suffix, std::string name);
 
 // Reads the labels .npy for `samples` samples of `data_name` (1-d, an integer dtype).
 Result<std::vector<int64_t>> read_npy_labels(const std::string& labels_path, int64_t samples,

