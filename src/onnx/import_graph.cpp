@@ -283,6 +283,26 @@ Status add_graph_input(Network& network, const onnx::ValueInfoProto& input) {
   return added.status();
 }
 
+// One line when the model holds FP16 tensors: int8rt reads them as FP32.
+void log_fp16_widening(const onnx::GraphProto& graph, Logger& logger) {
+  int initializers = 0, inputs = 0, casts = 0;
+  for (const onnx::TensorProto& t : graph.initializer())
+    initializers += t.data_type() == onnx::TensorProto::FLOAT16;
+  for (const onnx::ValueInfoProto& v : graph.input())
+    inputs += v.type().has_tensor_type() &&
+              v.type().tensor_type().elem_type() == onnx::TensorProto::FLOAT16;
+  for (const onnx::NodeProto& node : graph.node()) {
+    if (node.op_type() != "Cast") continue;
+    for (const onnx::AttributeProto& attr : node.attribute())
+      casts += attr.name() == "to" && attr.i() == onnx::TensorProto::FLOAT16;
+  }
+  if (initializers + inputs + casts == 0) return;
+  log_warning(logger, "the model holds FP16 tensors (", initializers, " initializers, ", inputs,
+              " inputs, ", casts,
+              " casts to FP16): int8rt reads them as FP32 (the values are exact; float layers "
+              "compute in FP32, or FP16 with BuilderFlag::kFp16); FP16 inputs take float32 data");
+}
+
 }  // namespace
 
 Status import_model(const onnx::ModelProto& model, Network& network, Logger& logger) {
@@ -301,6 +321,7 @@ Status import_model(const onnx::ModelProto& model, Network& network, Logger& log
   INT8RT_ASSIGN_OR_RETURN(std::vector<int> order, index.topological_order());
 
   network.set_name(graph.name());
+  log_fp16_widening(graph, logger);
   for (const onnx::TensorProto& initializer : graph.initializer()) {
     INT8RT_ASSIGN_OR_RETURN(
         Weights value, weights_from_proto(initializer, detail::concat("initializer \"",

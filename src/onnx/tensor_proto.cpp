@@ -17,6 +17,7 @@ std::string onnx_dtype_name(int32_t elem_type) {
 std::optional<DataType> to_data_type(int32_t elem_type) {
   switch (elem_type) {
     case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::FLOAT16:  // widened: every FP16 value is exact in FP32
       return DataType::kFloat;
     case onnx::TensorProto::INT8:
       return DataType::kInt8;
@@ -34,10 +35,63 @@ std::optional<DataType> to_data_type(int32_t elem_type) {
 }
 
 std::string_view supported_dtype_names() {
-  return "float, int8, uint8, int32, int64, bool";
+  return "float, float16 (read as float), int8, uint8, int32, int64, bool";
+}
+
+float half_to_float(uint16_t bits) {
+  const uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  const uint32_t exponent = (bits >> 10) & 0x1fu;
+  uint32_t mantissa = bits & 0x3ffu;
+  uint32_t out = 0;
+  if (exponent == 0x1f) {  // infinity or NaN (the payload kept)
+    out = sign | 0x7f800000u | (mantissa << 13);
+  } else if (exponent != 0) {  // normal: rebias 15 -> 127
+    out = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa != 0) {  // subnormal: normalize
+    int shift = 0;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    out = sign | (static_cast<uint32_t>(113 - shift) << 23) | ((mantissa & 0x3ffu) << 13);
+  } else {
+    out = sign;  // signed zero
+  }
+  float value = 0.0f;
+  std::memcpy(&value, &out, sizeof value);
+  return value;
 }
 
 namespace {
+
+// FLOAT16 values (raw_data: 2 bytes each, little-endian; int32_data: one bit pattern per value)
+// widened to float32.
+Result<Weights> widen_half(const onnx::TensorProto& proto, Dims dims, int64_t count,
+                           std::string_view what) {
+  std::vector<uint16_t> bits(static_cast<size_t>(count));
+  if (proto.has_raw_data()) {
+    const std::string& raw = proto.raw_data();
+    if (raw.size() != static_cast<size_t>(count) * 2) {
+      return parse_error(what, ": raw_data holds ", raw.size(), " bytes, expected ", count * 2,
+                         " for FLOAT16 shape ", dims.to_string());
+    }
+    for (size_t i = 0; i < bits.size(); ++i) {
+      bits[i] = static_cast<uint16_t>(static_cast<uint8_t>(raw[2 * i]) |
+                                      static_cast<uint8_t>(raw[2 * i + 1]) << 8);
+    }
+  } else {
+    if (proto.int32_data_size() != count) {
+      return parse_error(what, ": int32_data holds ", proto.int32_data_size(), " values, expected ",
+                         count, " for FLOAT16 shape ", dims.to_string());
+    }
+    for (size_t i = 0; i < bits.size(); ++i)
+      bits[i] = static_cast<uint16_t>(proto.int32_data(static_cast<int>(i)));
+  }
+  std::vector<float> values(bits.size());
+  for (size_t i = 0; i < bits.size(); ++i)
+    values[i] = half_to_float(bits[i]);
+  return Weights::from_vector(DataType::kFloat, std::move(dims), values);
+}
 
 // Copies `values` (a repeated typed field) into `out`, narrowing each one to T.
 template <typename T, typename Repeated>
@@ -75,6 +129,9 @@ Result<Weights> weights_from_proto(const onnx::TensorProto& proto, std::string_v
     extents.push_back(extent);
   }
   Dims dims(std::move(extents));
+  if (proto.data_type() == onnx::TensorProto::FLOAT16) {
+    return widen_half(proto, std::move(dims), count, what);
+  }
   const size_t bytes = static_cast<size_t>(count) * element_size(*type);
 
   if (proto.has_raw_data()) {

@@ -80,8 +80,38 @@ TEST(OnnxGraph, InputDataTypes) {
   }
 }
 
+// An FP16 model (FP16 input, Cast to FP16, FP16 weights) imports as FP32, and the log says so.
+TEST(OnnxGraph, Float16ModelsReadAsFloat32) {
+  OnnxModel model(13);
+  model.input("image", onnx::TensorProto::FLOAT16, {2, 3});
+  onnx::TensorProto bias;
+  bias.set_name("bias");
+  bias.set_data_type(onnx::TensorProto::FLOAT16);
+  bias.add_dims(3);
+  for (uint16_t b : {0x3c00, 0xc000, 0x3800})  // 1, -2, 0.5
+    bias.add_int32_data(b);
+  *model.graph().add_initializer() = bias;
+  model.node("Cast", {"image"}, {"half"}).attr_int("to", onnx::TensorProto::FLOAT16);
+  model.node("Add", {"half", "bias"}, {"y"});
+  model.output("y", onnx::TensorProto::FLOAT16);
+  Network net;
+  CapturingLogger logger;
+  Status status = parse_model(model, net, &logger);
+  ASSERT_TRUE(status.is_ok()) << status.to_string();
+  EXPECT_EQ(net.input(0)->dtype(), DataType::kFloat);
+  EXPECT_EQ(net.find_tensor("bias")->dtype(), DataType::kFloat);
+  EXPECT_EQ(net.find_tensor("bias")->constant_value().data_as<float>()[1], -2.0f);
+  bool warned = false;
+  for (const auto& [severity, text] : logger.messages()) {
+    warned |=
+        severity == Logger::Severity::kWarning &&
+        text.find("FP16 tensors (1 initializers, 1 inputs, 1 casts to FP16)") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+}
+
 TEST(OnnxGraph, UnsupportedInputTypeNamesTheInput) {
-  for (int32_t type : {onnx::TensorProto::DOUBLE, onnx::TensorProto::FLOAT16,
+  for (int32_t type : {onnx::TensorProto::DOUBLE, onnx::TensorProto::BFLOAT16,
                        onnx::TensorProto::STRING, onnx::TensorProto::INT16}) {
     OnnxModel model(13);
     model.input("image", type, {4});

@@ -2,6 +2,7 @@
 // and the errors for data that does not match its shape or type.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "onnx_test_util.h"
@@ -137,10 +138,56 @@ TEST(OnnxTensor, ValueCountMismatchIsAParseError) {
   EXPECT_TRUE(contains(negative.message(), "negative dimension"));
 }
 
+// FP16 initializers (common in published models) are widened to float32, exactly: normal,
+// subnormal, signed zero, infinity and NaN bit patterns, from raw_data and from int32_data.
+TEST(OnnxTensor, Float16IsWidenedExactly) {
+  struct Case {
+    uint16_t bits;
+    float value;
+  };
+  const std::vector<Case> cases = {
+      {0x3c00, 1.0f},       {0xc100, -2.5f},       {0x7bff, 65504.0f},     {0x0001, 0x1p-24f},
+      {0x03ff, 0x3ffp-24f}, {0x0400, 0x1p-14f},    {0x8000, -0.0f},        {0x7c00, INFINITY},
+      {0xfc00, -INFINITY},  {0x3555, 0x1.554p-2f}, {0xbbff, -0x1.ffcp-1f},
+  };
+  std::vector<uint16_t> bits;
+  for (const Case& c : cases)
+    bits.push_back(c.bits);
+  for (bool raw : {false, true}) {
+    onnx::TensorProto tensor =
+        tensor_of(onnx::TensorProto::FLOAT16, {static_cast<int64_t>(cases.size())});
+    if (raw) {
+      tensor.set_raw_data(raw_bytes(bits));
+    } else {
+      for (uint16_t b : bits)
+        tensor.add_int32_data(b);
+    }
+    Result<Weights> w = import_initializer(tensor);
+    ASSERT_TRUE(w.is_ok()) << w.status().to_string();
+    EXPECT_EQ(w->dtype(), DataType::kFloat);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const float got = w->data_as<float>()[i];
+      EXPECT_EQ(std::memcmp(&got, &cases[i].value, sizeof got), 0)
+          << "0x" << std::hex << cases[i].bits << std::dec << " -> " << got << " (raw " << raw
+          << ")";
+    }
+  }
+  onnx::TensorProto nan = tensor_of(onnx::TensorProto::FLOAT16, {1});
+  nan.add_int32_data(0x7e00);
+  Result<Weights> quiet_nan = import_initializer(nan);
+  ASSERT_TRUE(quiet_nan.is_ok());
+  EXPECT_TRUE(std::isnan(quiet_nan->data_as<float>()[0]));
+  // A raw_data of the wrong length is an error naming the tensor.
+  onnx::TensorProto short_raw = tensor_of(onnx::TensorProto::FLOAT16, {3});
+  short_raw.set_raw_data(std::string(5, '\0'));
+  Status status = import_initializer(short_raw).status();
+  EXPECT_EQ(status.code(), StatusCode::kParseError);
+  EXPECT_TRUE(contains(status.message(), "initializer \"t\"")) << status.message();
+}
+
 TEST(OnnxTensor, UnsupportedTypesNameTheTensorAndType) {
-  for (int32_t type :
-       {onnx::TensorProto::DOUBLE, onnx::TensorProto::FLOAT16, onnx::TensorProto::BFLOAT16,
-        onnx::TensorProto::UINT16, onnx::TensorProto::STRING}) {
+  for (int32_t type : {onnx::TensorProto::DOUBLE, onnx::TensorProto::BFLOAT16,
+                       onnx::TensorProto::UINT16, onnx::TensorProto::STRING}) {
     onnx::TensorProto tensor = tensor_of(type, {1});
     tensor.add_double_data(1.0);
     Status status = import_initializer(tensor).status();
