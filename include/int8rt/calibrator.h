@@ -156,10 +156,20 @@ struct CacheEntry {
 // A calibration cache in TensorRT's text format (docs/calibration.md):
 //   TRT-8601-EntropyCalibration2
 //   data: 3c008912                  <- IEEE-754 bits of the scale, name split at the last ':'
+// The parameters TensorRT's Legacy calibrator writes on a line of their own before its cache
+// (two float64 bit patterns in hex: the regression cutoff, then the quantile).
+struct LegacyParameters {
+  double regression_cutoff = 1.0;
+  double quantile = 0.9999;
+};
+
 struct CalibrationTable {
   int version = 8601;     // the TensorRT version number in the header; int8rt writes 8601
   std::string algorithm;  // "EntropyCalibration2", "MinMaxCalibration", ...
   std::vector<CacheEntry> entries;
+  // Set when the cache starts with a Legacy calibrator's parameter line (then the algorithm is
+  // "LegacyCalibration" even without a TRT- header).
+  std::optional<LegacyParameters> legacy;
 };
 
 // Byte for byte what TensorRT writes.

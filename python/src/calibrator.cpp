@@ -465,11 +465,20 @@ void init_calibrator(py::module_& m) {
       .def_readwrite("scale", &CacheEntry::scale)
       .def_property_readonly("amax", &CacheEntry::amax)
       .def_static("from_amax", &CacheEntry::from_amax, py::arg("name"), py::arg("amax"));
+  py::class_<LegacyParameters>(m, "LegacyParameters",
+                               "The parameters a Legacy calibrator's cache starts with.")
+      .def(py::init([](double regression_cutoff, double quantile) {
+             return LegacyParameters{regression_cutoff, quantile};
+           }),
+           py::arg("regression_cutoff") = 1.0, py::arg("quantile") = 0.9999)
+      .def_readwrite("regression_cutoff", &LegacyParameters::regression_cutoff)
+      .def_readwrite("quantile", &LegacyParameters::quantile);
   py::class_<CalibrationTable>(m, "CalibrationTable", "A calibration cache (TensorRT's format).")
       .def(py::init<>())
       .def_readwrite("version", &CalibrationTable::version)
       .def_readwrite("algorithm", &CalibrationTable::algorithm)
       .def_readwrite("entries", &CalibrationTable::entries)
+      .def_readwrite("legacy", &CalibrationTable::legacy)
       .def("__str__", &format_calibration_cache);
 
   m.def("format_calibration_cache", &format_calibration_cache, py::arg("table"));

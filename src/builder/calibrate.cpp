@@ -38,6 +38,15 @@ std::optional<CachedRanges> read_cache(Calibrator& calibrator,
                 ", the calibrator uses ", wanted, ": recalibrating");
     return std::nullopt;
   }
+  // A Legacy cache made with other parameters holds other ranges (as TensorRT reads it).
+  if (cache->legacy && (cache->legacy->quantile != calibrator.quantile() ||
+                        cache->legacy->regression_cutoff != calibrator.regression_cutoff())) {
+    log_warning(logger, "the Legacy calibration cache was made with quantile ",
+                cache->legacy->quantile, " and regression cutoff ",
+                cache->legacy->regression_cutoff, ", the calibrator uses ", calibrator.quantile(),
+                " and ", calibrator.regression_cutoff(), ": recalibrating");
+    return std::nullopt;
+  }
   std::string stored = calibrator.read_cache_fingerprint();
   if (!stored.empty()) {
     auto changed = calib::changed_fields(calib::Fingerprint::parse(stored), fingerprint);
@@ -114,6 +123,10 @@ Result<CalibrationReport> Builder::calibrate_network(const Network& network,
       // The cache lists every calibrated tensor in network order.
       CalibrationTable cache;
       cache.algorithm = std::string(cache_algorithm_name(calibrator->algorithm()));
+      // TensorRT's Legacy calibrator writes its parameters before its cache.
+      if (calibrator->algorithm() == CalibrationAlgorithm::kLegacy) {
+        cache.legacy = LegacyParameters{calibrator->regression_cutoff(), calibrator->quantile()};
+      }
       for (const Tensor* t : tensors) {
         auto it = index.find(t->name());
         if (it == index.end()) continue;

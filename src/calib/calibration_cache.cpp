@@ -72,7 +72,20 @@ float float_from_bits(uint32_t bits) {
 }  // namespace calib
 
 std::string format_calibration_cache(const CalibrationTable& cache) {
-  std::string text = "TRT-" + std::to_string(cache.version) + "-" + cache.algorithm + "\n";
+  std::string text;
+  if (cache.legacy) {
+    uint64_t cutoff = 0, quantile = 0;
+    std::memcpy(&cutoff, &cache.legacy->regression_cutoff, sizeof cutoff);
+    std::memcpy(&quantile, &cache.legacy->quantile, sizeof quantile);
+    // TensorRT prints each bit pattern with a leading 0.
+    char line[48];
+    std::snprintf(line, sizeof line, "0%016llx 0%016llx\n", static_cast<unsigned long long>(cutoff),
+                  static_cast<unsigned long long>(quantile));
+    text += line;
+  }
+  // A Legacy cache read without a TRT- header (version 0) is written back without one.
+  if (!cache.legacy || cache.version != 0)
+    text += "TRT-" + std::to_string(cache.version) + "-" + cache.algorithm + "\n";
   char hex[16];
   for (const CacheEntry& entry : cache.entries) {
     std::snprintf(hex, sizeof hex, "%08x", calib::float_bits(entry.scale));
@@ -81,6 +94,37 @@ std::string format_calibration_cache(const CalibrationTable& cache) {
   return text;
 }
 
+namespace {
+
+// The value of a hex token of at most 17 digits (TensorRT prints a float64 bit pattern with a
+// leading 0 at times), or nullopt.
+std::optional<uint64_t> hex_u64(std::string_view token) {
+  while (token.size() > 16 && token.front() == '0')
+    token.remove_prefix(1);
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value, 16);
+  if (token.empty() || ec != std::errc() || ptr != token.data() + token.size()) return std::nullopt;
+  return value;
+}
+
+// A Legacy calibrator's parameter line: two hex float64 bit patterns, cutoff then quantile.
+std::optional<LegacyParameters> legacy_parameters(std::string_view line) {
+  const size_t space = line.find_first_of(" \t");
+  if (space == std::string_view::npos) return std::nullopt;
+  const auto first = hex_u64(line.substr(0, space));
+  const auto second = hex_u64(trim(line.substr(space + 1)));
+  if (!first || !second) return std::nullopt;
+  LegacyParameters p;
+  std::memcpy(&p.regression_cutoff, &*first, sizeof(double));
+  std::memcpy(&p.quantile, &*second, sizeof(double));
+  // Both are fractions; anything else is not a parameter line (and then not a cache).
+  auto fraction = [](double v) { return v >= 1e-6 && v <= 1.0; };
+  if (!fraction(p.regression_cutoff) || !fraction(p.quantile)) return std::nullopt;
+  return p;
+}
+
+}  // namespace
+
 Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::string_view source) {
   CalibrationTable cache;
   std::unordered_set<std::string> seen;
@@ -88,6 +132,17 @@ Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::str
   Status status = for_each_line(text, [&](int number, std::string_view line) -> Status {
     line = trim(line);
     if (line.empty()) return Status::ok();
+    if (!have_header && !cache.legacy && line.substr(0, 4) != "TRT-") {
+      if (auto legacy = legacy_parameters(line)) {
+        cache.legacy = legacy;
+        cache.version = 0;
+        cache.algorithm = "LegacyCalibration";
+        return Status::ok();
+      }
+    }
+    if (!have_header && cache.legacy && line.substr(0, 4) != "TRT-") {
+      have_header = true;  // the Legacy calibrator's entries follow its parameters directly
+    }
     if (!have_header) {
       // TRT-<version>-<Algorithm>
       size_t dash = line.find('-', 4);
@@ -122,7 +177,7 @@ Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::str
     return Status::ok();
   });
   if (!status.is_ok()) return status;
-  if (!have_header) return parse_error(source, ": empty calibration cache");
+  if (!have_header && !cache.legacy) return parse_error(source, ": empty calibration cache");
   return cache;
 }
 

@@ -106,6 +106,24 @@ TEST_F(CliCalibrateErrors, CacheShowDecodesNvidiaSampleCache) {
   EXPECT_NE(text.out.find("3ddc858b"), std::string::npos) << text.out;
 }
 
+// TensorRT's Legacy calibrator starts its cache with its two parameters as float64 bit patterns.
+TEST_F(CliCalibrateErrors, CacheShowDecodesLegacyCalibratorCaches) {
+  const std::string file = dir_.write("legacy.cache",
+                                      "03ff0000000000000 03feffffde7210be9\n"
+                                      "data: 3c008912\nconv1: 3c88edfc\n");
+  CliResult text = run_cli({"cache", "show", file});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("algorithm LegacyCalibration, 2 tensors"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("regression cutoff 1, quantile 0.999999"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("3c88edfc"), std::string::npos) << text.out;
+
+  CliResult json = run_cli({"cache", "show", file, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(testing::json_number(json.out, "regression_cutoff"), 1.0) << json.out;
+  EXPECT_EQ(testing::json_number(json.out, "quantile"), 0.999999) << json.out;
+  EXPECT_EQ(json_tensors(json.out).size(), 2u) << json.out;
+}
+
 TEST_F(CliCalibrateErrors, CacheShowErrorsNameTheFileAndLine) {
   const std::string missing = dir_.file("missing.cache");
   CliResult result = run_cli({"cache", "show", missing});

@@ -211,6 +211,30 @@ TEST_F(CliCalibrate, CacheOfAnotherAlgorithmIsIgnoredWithAWarning) {
   EXPECT_EQ(slurp(cache).rfind("TRT-8601-EntropyCalibration2\n", 0), 0u) << slurp(cache);
 }
 
+// A Legacy cache carries its quantile and cutoff: reused when they match, recalibrated otherwise.
+TEST_F(CliCalibrate, LegacyCacheCarriesItsParameters) {
+  const std::string cache = dir_.file("lenet.cache");
+  std::vector<std::string> argv = args(cache, "legacy");
+  argv.insert(argv.end(), {"--quantile", "0.999", "--json"});
+  run_ok(argv);
+  // 0.999 is 0x3feff7ced916872b, the cutoff 1.0 is 0x3ff0000000000000.
+  EXPECT_EQ(
+      slurp(cache).rfind("03ff0000000000000 03feff7ced916872b\nTRT-8601-LegacyCalibration\n", 0),
+      0u)
+      << slurp(cache);
+
+  CliResult same = run_ok(argv);
+  EXPECT_NE(same.out.find("\"cache_reused\": true"), std::string::npos) << same.out;
+
+  argv = args(cache, "legacy");
+  argv.insert(argv.end(), {"--quantile", "0.99", "--json"});
+  CliResult other = run_ok(argv);
+  EXPECT_NE(other.err.find("quantile 0.999"), std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("recalibrating"), std::string::npos) << other.err;
+  EXPECT_NE(other.out.find("\"cache_reused\": false"), std::string::npos) << other.out;
+  EXPECT_EQ(testing::json_number(other.out, "batches"), kBatches) << other.out;
+}
+
 TEST_F(CliCalibrate, GarbageCacheIsIgnoredWithAWarning) {
   const std::string cache = dir_.file("lenet.cache");
   for (const std::string& garbage :

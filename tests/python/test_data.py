@@ -88,6 +88,25 @@ def test_calibration_cache_format_by_hand():
         int8rt.parse_calibration_cache("TRT-8601-MinMaxCalibration\nx: zz\n", "bad.cache")
 
 
+def test_legacy_calibration_cache():
+    # TensorRT's Legacy calibrator starts its cache with the float64 bits of its regression cutoff
+    # (1.0 = 3ff0000000000000) and quantile (0.999999 = 3feffffde7210be9), each after a 0.
+    text = "03ff0000000000000 03feffffde7210be9\ndata: 3c008912\n"
+    parsed = int8rt.parse_calibration_cache(text)
+    assert parsed.algorithm == "LegacyCalibration"
+    assert (parsed.legacy.regression_cutoff, parsed.legacy.quantile) == (1.0, 0.999999)
+    assert [e.name for e in parsed.entries] == ["data"]
+    assert int8rt.format_calibration_cache(parsed) == text
+    parsed.legacy = None
+    parsed.version = 8601
+    assert int8rt.format_calibration_cache(parsed) == "TRT-8601-LegacyCalibration\ndata: 3c008912\n"
+    table = int8rt.CalibrationTable()
+    table.algorithm = "LegacyCalibration"
+    table.legacy = int8rt.LegacyParameters(0.5, 0.5)
+    assert int8rt.format_calibration_cache(table) == \
+        "03fe0000000000000 03fe0000000000000\nTRT-8601-LegacyCalibration\n"
+
+
 def test_ranges_files(tmp_path):
     ranges = [int8rt.TensorRange("input", 1.0), int8rt.TensorRange("conv1", 2.5)]
     path = str(tmp_path / "ranges.txt")

@@ -41,8 +41,14 @@ std::string hex8(float scale) {
 }
 
 void print_json(const std::string& path, const CalibrationTable& table) {
-  std::printf("{\"file\": %s, \"version\": %d, \"algorithm\": %s, \"tensors\": [",
-              json_string(path).c_str(), table.version, json_string(table.algorithm).c_str());
+  std::printf("{\"file\": %s, \"version\": %d, \"algorithm\": %s, ", json_string(path).c_str(),
+              table.version, json_string(table.algorithm).c_str());
+  if (table.legacy) {
+    std::printf("\"legacy\": {\"regression_cutoff\": %s, \"quantile\": %s}, ",
+                json_number(table.legacy->regression_cutoff).c_str(),
+                json_number(table.legacy->quantile).c_str());
+  }
+  std::printf("\"tensors\": [");
   for (size_t i = 0; i < table.entries.size(); ++i) {
     const CacheEntry& range = table.entries[i];
     const float scale = range.scale;
@@ -54,9 +60,18 @@ void print_json(const std::string& path, const CalibrationTable& table) {
 }
 
 void print_table(const std::string& path, const CalibrationTable& table) {
-  std::printf("%s: TRT-%d-%s (version %d, algorithm %s, %zu tensors)\n", path.c_str(),
-              table.version, table.algorithm.c_str(), table.version, table.algorithm.c_str(),
-              table.entries.size());
+  if (table.version == 0) {
+    std::printf("%s: no TRT- header (algorithm %s, %zu tensors)\n", path.c_str(),
+                table.algorithm.c_str(), table.entries.size());
+  } else {
+    std::printf("%s: TRT-%d-%s (version %d, algorithm %s, %zu tensors)\n", path.c_str(),
+                table.version, table.algorithm.c_str(), table.version, table.algorithm.c_str(),
+                table.entries.size());
+  }
+  if (table.legacy) {
+    std::printf("Legacy calibrator parameters: regression cutoff %.9g, quantile %.9g\n",
+                table.legacy->regression_cutoff, table.legacy->quantile);
+  }
   size_t width = std::strlen("tensor");
   for (const CacheEntry& range : table.entries)
     width = std::max(width, range.name.size());

@@ -100,6 +100,73 @@ TEST(CalibrationCache, RejectsGarbageWithTheLine) {
           .is_ok());
 }
 
+// TensorRT's Legacy calibrator starts its cache with its parameters: the float64 bit patterns of
+// the regression cutoff (0x3ff0000000000000 = 1.0) and the quantile (0x3feffffde7210be9 =
+// 0.999999), each printed with a leading 0.
+constexpr std::string_view kLegacyParameters = "03ff0000000000000 03feffffde7210be9\n";
+
+TEST(CalibrationCache, ReadsLegacyParametersBeforeTheHeader) {
+  const std::string text = std::string(kLegacyParameters) + "TRT-8601-LegacyCalibration\n" +
+                           "data: 3c008912\nconv1: 3c88edfc\n";
+  auto cache = parse_calibration_cache(text, "legacy.cache");
+  ASSERT_TRUE(cache.is_ok()) << cache.status().to_string();
+  ASSERT_TRUE(cache->legacy.has_value());
+  EXPECT_EQ(cache->legacy->regression_cutoff, 1.0);
+  EXPECT_EQ(cache->legacy->quantile, 0.999999);
+  EXPECT_EQ(cache->version, 8601);
+  EXPECT_EQ(cache->algorithm, "LegacyCalibration");
+  ASSERT_EQ(cache->entries.size(), 2u);
+  EXPECT_EQ(cache->entries[1].name, "conv1");
+  EXPECT_EQ(format_calibration_cache(*cache), text);
+}
+
+TEST(CalibrationCache, ReadsLegacyParametersFollowedByEntries) {
+  const std::string text = std::string(kLegacyParameters) + "data: 3c008912\nip2: 3e691968\n";
+  auto cache = parse_calibration_cache(text, "legacy.cache");
+  ASSERT_TRUE(cache.is_ok()) << cache.status().to_string();
+  ASSERT_TRUE(cache->legacy.has_value());
+  EXPECT_EQ(cache->legacy->quantile, 0.999999);
+  EXPECT_EQ(cache->algorithm, "LegacyCalibration");
+  ASSERT_EQ(cache->entries.size(), 2u);
+  EXPECT_NEAR(cache->entries[0].amax(), 0.99634, 1e-5);
+  EXPECT_EQ(format_calibration_cache(*cache), text);  // still without a TRT- header
+
+  // Sixteen digits (no leading 0) read the same; parameters alone are an empty Legacy cache.
+  auto short_form = parse_calibration_cache("3ff0000000000000 3feffffde7210be9\n", "c");
+  ASSERT_TRUE(short_form.is_ok()) << short_form.status().to_string();
+  EXPECT_EQ(short_form->legacy->regression_cutoff, 1.0);
+  EXPECT_TRUE(short_form->entries.empty());
+}
+
+TEST(CalibrationCache, WritesLegacyParametersOnTheirOwnLine) {
+  CalibrationTable cache{kCacheVersion, "LegacyCalibration", {CacheEntry::from_amax("x", 2.0f)}};
+  cache.legacy = LegacyParameters{0.5, 0.9999};
+  const std::string text = format_calibration_cache(cache);
+  EXPECT_EQ(text.substr(0, text.find('\n')), "03fe0000000000000 03fefff2e48e8a71e");
+  auto back = parse_calibration_cache(text, "c");
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->legacy->regression_cutoff, 0.5);
+  EXPECT_EQ(back->legacy->quantile, 0.9999);
+  EXPECT_EQ(back->entries[0].scale, 2.0f / 127.0f);
+}
+
+TEST(CalibrationCache, RejectsHexLinesThatAreNotLegacyParameters) {
+  // Not two fractions: a quantile of 2.0, a NaN, one token, three tokens, non-hex, too long.
+  for (std::string_view bad :
+       {"3ff0000000000000 4000000000000000\n", "3ff0000000000000 7ff8000000000000\n",
+        "3ff0000000000000\n", "3ff0000000000000 3feffffde7210be9 0\n",
+        "3ff0000000000000 3fefffffdeadbeeg\n", "13ff0000000000000 3feffffde7210be9\n"}) {
+    auto cache = parse_calibration_cache(bad, "bad.cache");
+    ASSERT_FALSE(cache.is_ok()) << bad;
+    EXPECT_NE(cache.status().message().find("bad.cache:1"), std::string::npos)
+        << cache.status().message();
+  }
+  // Parameters twice.
+  EXPECT_FALSE(
+      parse_calibration_cache(std::string(kLegacyParameters) + std::string(kLegacyParameters), "c")
+          .is_ok());
+}
+
 TEST(RangesFile, ParsesAndRoundTrips) {
   auto ranges = parse_ranges("# amax per tensor\ninput: 1\nconv1/out:0: 2.5\n\nlogits : 12.25\n",
                              "ranges.txt");
