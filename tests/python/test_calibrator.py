@@ -115,7 +115,11 @@ def test_every_base_class_calibrates_with_its_algorithm(calibration_images, base
     assert calibrator.algorithm.cache_name == header
     report = calibrate(calibrator)
     assert report.batches == 4
-    assert calibrator.written.split(b"\n")[0] == f"TRT-8601-{header}".encode()
+    lines = calibrator.written.split(b"\n")
+    if header == "LegacyCalibration":
+        # TensorRT's Legacy cache starts with its two parameters as float64 bits: cutoff 1, quantile 0.9999.
+        assert lines.pop(0) == b"03ff0000000000000 03fefff2e48e8a71e"
+    assert lines[0] == f"TRT-8601-{header}".encode()
     engine = build(Calibrator())
     assert any(l.precision == int8rt.DataType.INT8 for l in engine.layers())
 
