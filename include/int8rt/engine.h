@@ -143,8 +143,9 @@ class TensorObserver {
 // IExecutionContext::setInputShape does. The engine's graph is lowered for each new set of input
 // shapes the first time any context runs it, and kept by the engine for every context (kernels
 // are shared; each context has its own activation memory, sized for the largest shapes it ran).
-// A graph that fixed the batch at build time (e.g. a Reshape to a constant shape) can't take
-// another one: the error names the layer.
+// Shapes computed from the input's shape (Shape -> Gather -> Concat -> Reshape) follow the batch;
+// a graph that fixes the batch itself (a Reshape to a literal shape) can't take another one: the
+// error names the layer.
 class ExecutionContext {
  public:
   explicit ExecutionContext(std::shared_ptr<const detail::EngineImpl> engine);

@@ -148,5 +148,88 @@ TEST(ContextBatch, GraphThatFixedTheBatchIsAClearError) {
   EXPECT_TRUE(context->execute(ins, outs, 4).is_ok());
 }
 
+// x [B, 2, 3] with the shapes exporters compute from x.shape (Shape -> Gather -> Concat), folded
+// at build time: Reshape to [2B, 3] and to [B, 6], and Expand of mean(x, axis 1) to [B, 2, 3].
+std::unique_ptr<Engine> build_shape_graph(int64_t batch) {
+  Builder builder;
+  auto net = builder.create_network();
+  auto ints = [&](const std::string& name, std::vector<int64_t> values) {
+    const auto n = static_cast<int64_t>(values.size());
+    return net->add_constant(name, Weights::from_vector(DataType::kInt64, Dims{n}, values)).value();
+  };
+  auto layer = [&](OpType type, const std::string& name, std::vector<Tensor*> inputs,
+                   Attrs attrs = NoAttrs{}) {
+    return net->add_layer(type, name, std::move(inputs), std::move(attrs), {name})
+        .value()
+        ->output(0);
+  };
+  Tensor* x = net->add_input("x", DataType::kFloat, Dims{batch, 2, 3}).value();
+  Tensor* shape = layer(OpType::kShape, "shape", {x}, ShapeAttrs{});
+  Tensor* b = layer(OpType::kGather, "b", {shape, ints("zero", {0})}, GatherAttrs{0});
+  Tensor* rows = layer(OpType::kMul, "rows", {b, ints("two", {2})});
+  Tensor* r1 = layer(OpType::kReshape, "to_2b_3",
+                     {x, layer(OpType::kConcat, "s1", {rows, ints("three", {3})}, ConcatAttrs{0})},
+                     ReshapeAttrs{});
+  Tensor* r2 = layer(OpType::kReshape, "to_b_6",
+                     {x, layer(OpType::kConcat, "s2", {b, ints("six", {6})}, ConcatAttrs{0})},
+                     ReshapeAttrs{});
+  Tensor* mean = layer(OpType::kReduceMean, "mean", {x, ints("axis1", {1})}, ReduceAttrs{});
+  Tensor* e =
+      layer(OpType::kExpand, "expand",
+            {mean, layer(OpType::kConcat, "s3", {b, ints("two_three", {2, 3})}, ConcatAttrs{0})});
+  for (Tensor* out : {r1, r2, e})
+    EXPECT_TRUE(net->mark_output(out).is_ok());
+  auto engine = builder.build(*net, *builder.create_config());
+  EXPECT_TRUE(engine.is_ok()) << engine.status().to_string();
+  return engine.is_ok() ? std::move(engine).value() : nullptr;
+}
+
+// Runs `context` on x at its batch; the outputs sized by the context's output shapes (axis 0 of
+// the first output is not the batch).
+Buffers run_at(ExecutionContext& context, const std::vector<float>& x, int64_t batch) {
+  EXPECT_TRUE(context.set_input_shape("x", Dims{batch, 2, 3}).is_ok());
+  Buffers outputs;
+  std::vector<void*> out;
+  for (int i = 0; i < 3; ++i)
+    outputs.emplace_back(static_cast<size_t>(context.output_shape(i)->volume()), -12345.0f);
+  for (auto& buffer : outputs)
+    out.push_back(buffer.data());
+  const void* in[] = {x.data()};
+  Status status = context.execute(in, out);
+  EXPECT_TRUE(status.is_ok()) << status.to_string();
+  return outputs;
+}
+
+// Folding computed those shapes at batch 4; they follow the batch all the same: every batch 1..4
+// matches an engine built for it.
+TEST(ContextBatch, ShapesComputedFromTheInputFollowTheBatch) {
+  auto big = build_shape_graph(4);
+  ASSERT_NE(big, nullptr);
+  auto context = big->create_execution_context();
+  for (int64_t batch : {1, 3, 2, 4}) {
+    const std::string config =
+        "Shape-computed Reshape/Expand, built for 4, run at " + std::to_string(batch) + ", seed 5";
+    auto exact = build_shape_graph(batch);
+    ASSERT_NE(exact, nullptr);
+    const std::vector<float> x = engine_testing::random_inputs(*big, batch, 5)[0];
+    const Buffers actual = run_at(*context, x, batch);
+    EXPECT_EQ(*context->output_shape(0), (Dims{2 * batch, 3})) << config;
+    EXPECT_EQ(*context->output_shape(1), (Dims{batch, 6})) << config;
+    EXPECT_EQ(*context->output_shape(2), (Dims{batch, 2, 3})) << config;
+    engine_testing::expect_bitwise_equal(run_at(*exact->create_execution_context(), x, batch),
+                                         actual, config);
+    // Reshapes keep x's values; the expansion repeats each row's mean over axis 1.
+    EXPECT_EQ(actual[0], x) << config;
+    EXPECT_EQ(actual[1], x) << config;
+    for (int64_t i = 0; i < batch; ++i) {
+      for (int c = 0; c < 3; ++c) {
+        const float* xi = x.data() + i * 6;
+        EXPECT_FLOAT_EQ(actual[2][static_cast<size_t>(i * 6 + 3 + c)], (xi[c] + xi[3 + c]) / 2)
+            << config;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace int8rt
