@@ -49,7 +49,17 @@ std::optional<CachedRanges> read_cache(Calibrator& calibrator,
   }
   std::string stored = calibrator.read_cache_fingerprint();
   if (!stored.empty()) {
-    auto changed = calib::changed_fields(calib::Fingerprint::parse(stored), fingerprint);
+    const calib::Fingerprint written = calib::Fingerprint::parse(stored);
+    // The fingerprint names the cache it was written with: a cache replaced after it (a run killed
+    // between the two writes, or an edit) is not trusted.
+    if (const std::string* hash = written.find(calib::kCacheHashField);
+        hash != nullptr && *hash != calib::cache_hash(text)) {
+      log_warning(logger, "the calibration cache is not the one its fingerprint was written with ",
+                  "(replaced since): recalibrating (to use an edited cache as it is, delete its ",
+                  "fingerprint file)");
+      return std::nullopt;
+    }
+    auto changed = calib::changed_fields(written, fingerprint);
     if (!changed.empty()) {
       std::string what;
       for (const auto& field : changed)
@@ -146,8 +156,12 @@ Result<CalibrationReport> Builder::calibrate_network(const Network& network,
         }
       }
       report.cache = format_calibration_cache(cache);
+      // The fingerprint goes first, naming the new cache: a run killed between the two writes
+      // leaves a pair that disagrees, and the next run recalibrates.
+      calib::Fingerprint written = fingerprint;
+      written.fields.emplace_back(calib::kCacheHashField, calib::cache_hash(report.cache));
+      INT8RT_RETURN_IF_ERROR(calibrator->write_cache_fingerprint(written.text()));
       INT8RT_RETURN_IF_ERROR(calibrator->write_calibration_cache(report.cache));
-      INT8RT_RETURN_IF_ERROR(calibrator->write_cache_fingerprint(fingerprint.text()));
     }
   }
 

@@ -92,15 +92,20 @@ Fingerprint make_fingerprint(const Network& network, Calibrator& calibrator,
   return fingerprint;
 }
 
+std::string cache_hash(std::string_view cache_text) {
+  return Fnv1a().add(cache_text).hex();
+}
+
 std::vector<std::string> changed_fields(const Fingerprint& stored, const Fingerprint& current) {
   std::vector<std::string> changed;
   for (const auto& [key, value] : current.fields) {
+    if (key == kCacheHashField) continue;
     const std::string* old = stored.find(key);
     if (key == "data" && (value == "unknown" || (old != nullptr && *old == "unknown"))) continue;
     if (old == nullptr || *old != value) changed.push_back(key);
   }
   for (const auto& [key, value] : stored.fields) {
-    if (current.find(key) == nullptr) changed.push_back(key);
+    if (key != kCacheHashField && current.find(key) == nullptr) changed.push_back(key);
   }
   return changed;
 }
