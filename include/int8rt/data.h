@@ -34,9 +34,16 @@ namespace int8rt {
 
 // --------------------------------------------------------------------------------------- files
 
-// Writes `bytes` to a temporary file beside `path`, flushes it, then renames it over `path`: a
-// reader sees the old file or the new one, never half of one (every file int8rt writes is
-// written this way). io_error naming the path when it fails; nothing is left behind then.
+// Writes `bytes` to `path` without ever damaging what is there (every file int8rt writes is
+// written this way; docs/cli.md, "Output files"):
+// - nothing, or a regular file: the bytes go to an unnamed file beside it, are flushed, then get
+//   a name and replace the old file in one rename; a reader sees the old file or the new one,
+//   never half of one, and a replaced file keeps its permission bits;
+// - a symbolic link: the file it names is replaced so, and the link stays;
+// - a character device or a named pipe (/dev/null, /dev/stdout, a FIFO): the bytes are written to
+//   it as a stream; a FIFO that nothing reads is an error, not a hang;
+// - a directory, block device or socket, or an empty path: refused.
+// An error names the path; nothing is left behind then.
 Status write_file_atomic(const std::string& path, std::string_view bytes);
 
 // ---------------------------------------------------------------------------------------- .npy

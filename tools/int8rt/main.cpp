@@ -1,7 +1,10 @@
 // int8rt: the command-line tool. One subcommand per file (build.cpp, inspect.cpp, run.cpp,
 // eval.cpp, bench.cpp, calibrate.cpp, cache.cpp).
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,9 +34,21 @@ constexpr char kUsage[] =
     "Exit status: 0 success, 1 bad input (flags, files, shapes), 2 internal error\n"
     "(3: repair ran but could not meet its accuracy target).\n";
 
-}  // namespace
+// The command's exit status, or a user error when what it printed could not all be written (a
+// full disk or /dev/full behind the redirection, a closed pipe): output that was lost is never a
+// success.
+int after_flushing_stdout(std::string_view command, int status) {
+  using namespace int8rt::cli;
+  errno = 0;
+  const bool lost = std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || std::cout.fail();
+  if (!lost) return status;
+  std::fprintf(stderr, "int8rt %.*s: cannot write to standard output: %s\n",
+               static_cast<int>(command.size()), command.data(),
+               errno != 0 ? std::strerror(errno) : "write error");
+  return status == kExitOk ? kExitUserError : status;
+}
 
-int main(int argc, char** argv) {
+int run_command_line(int argc, char** argv) {
   using namespace int8rt::cli;
   if (argc < 2) {
     std::fprintf(stderr, "%s", kUsage);
@@ -78,4 +93,10 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "int8rt: unknown command \"%s\" (int8rt --help lists the commands)\n",
                argv[1]);
   return kExitUserError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return after_flushing_stdout(argc > 1 ? argv[1] : "", run_command_line(argc, argv));
 }
