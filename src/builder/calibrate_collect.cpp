@@ -9,6 +9,7 @@
 #include "builder/input_shapes.h"
 #include "calib/thresholds.h"
 #include "core/log.h"
+#include "ir/quantization.h"
 #include "passes/passes.h"
 
 namespace int8rt::detail {
@@ -211,6 +212,27 @@ void propagate_input_ranges(const Network& network,
   }
 }
 
+// Every threshold made a valid INT8 range (ir::invalid_amax_reason). Data near the largest float
+// gives a threshold past it (the histogram's last bin ends beyond FLT_MAX): the range becomes the
+// largest finite value seen. A range too small for a normal scale (values below about 1.5e-36)
+// becomes 0, which keeps the layers around the tensor in float (docs/passes.md). Both say so.
+void make_ranges_valid(const Collected& collected, std::vector<float>& amax, Logger& logger) {
+  for (size_t i = 0; i < amax.size(); ++i) {
+    const calib::Histogram& histogram = collected.histograms[i];
+    if (!std::isfinite(amax[i])) {
+      amax[i] = std::isfinite(histogram.amax()) ? histogram.amax() : 0.0f;
+      log_warning(logger, "tensor \"", collected.names[i], "\": values up to ", amax[i],
+                  ", where INT8 ranges overflow float32: its range is the largest value seen");
+    }
+    if (amax[i] > 0.0f && amax[i] < ir::kMinInt8Amax) {
+      log_warning(logger, "tensor \"", collected.names[i], "\": range ", amax[i], " ",
+                  ir::invalid_amax_reason(amax[i]),
+                  "; its range is 0, so the layers that read or write it stay float");
+      amax[i] = 0.0f;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<float> build_thresholds(const Network& network, const Collected& collected,
@@ -228,6 +250,7 @@ std::vector<float> build_thresholds(const Network& network, const Collected& col
   for (size_t i = 0; i < collected.names.size(); ++i)
     index[collected.names[i]] = i;
   propagate_input_ranges(network, index, amax, logger);
+  make_ranges_valid(collected, amax, logger);
   return amax;
 }
 
@@ -246,6 +269,7 @@ Result<Calibrated> run_calibration(const Builder& builder, const Network& net,
     const auto start = std::chrono::steady_clock::now();
     INT8RT_RETURN_IF_ERROR(
         search_thresholds(*plan, out.collected, calibrator, config.backend(), out.amax, logger));
+    make_ranges_valid(out.collected, out.amax, logger);
     out.search_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }

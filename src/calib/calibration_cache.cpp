@@ -1,6 +1,7 @@
 #include "calib/calibration_cache.h"
 
 #include "core/file_io.h"
+#include "ir/quantization.h"
 
 #include <charconv>
 #include <cmath>
@@ -167,9 +168,13 @@ Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::str
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), bits, 16);
     const float scale = calib::float_from_bits(bits);
     if (value.empty() || value.size() > 8 || ec != std::errc() ||
-        ptr != value.data() + value.size() || !std::isfinite(scale) || scale < 0.0f) {
+        ptr != value.data() + value.size()) {
       return parse_error(source, ":", number, ": tensor \"", name,
                          "\": expected the scale as 8 hex digits, got \"", value, "\"");
+    }
+    if (const std::string reason = ir::invalid_scale_reason(scale); !reason.empty()) {
+      return parse_error(source, ":", number, ": tensor \"", name, "\": scale ", value, " (", scale,
+                         ") ", reason);
     }
     std::string tensor(name);
     INT8RT_RETURN_IF_ERROR(check_unique(seen, tensor, source, number));
@@ -205,6 +210,10 @@ Result<std::vector<TensorRange>> parse_ranges(std::string_view text, std::string
         !std::isfinite(amax) || amax < 0.0f) {
       return parse_error(source, ":", number, ": tensor \"", name,
                          "\": expected a finite non-negative range (amax), got \"", value, "\"");
+    }
+    if (const std::string reason = ir::invalid_amax_reason(amax); !reason.empty()) {
+      return parse_error(source, ":", number, ": tensor \"", name, "\": range ", value, " ",
+                         reason);
     }
     std::string tensor(trim(name));
     INT8RT_RETURN_IF_ERROR(check_unique(seen, tensor, source, number));

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "ir/quantization.h"
+
 namespace int8rt {
 
 namespace {
@@ -32,6 +34,11 @@ Status Tensor::set_dynamic_range(float min, float max) {
   if (min > max) {
     return invalid_argument("tensor \"", name_, "\": dynamic range min ", min,
                             " is greater than max ", max);
+  }
+  const float amax = std::max(std::fabs(min), std::fabs(max));
+  if (const std::string reason = ir::invalid_amax_reason(amax); !reason.empty()) {
+    return invalid_argument("tensor \"", name_, "\": dynamic range [", min, ", ", max, "]: amax ",
+                            amax, " ", reason);
   }
   range_ = std::make_pair(min, max);
   return Status::ok();

@@ -1,8 +1,46 @@
 #include "ir/quantization.h"
 
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+
 #include "ir/ops/op_util.h"
 
 namespace int8rt::ir {
+
+namespace {
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", value);
+  return text;
+}
+
+}  // namespace
+
+std::string invalid_amax_reason(float amax) {
+  if (std::isnan(amax)) return "is not a number";
+  if (std::isinf(amax)) return "is infinite";
+  if (amax < 0.0f) return "is negative";
+  if (amax > 0.0f && amax < kMinInt8Amax) {
+    return "is below " + number(kMinInt8Amax) +
+           ", the smallest range whose INT8 scale (amax / 127) is a normal float (0 means a "
+           "tensor that is always zero)";
+  }
+  return {};
+}
+
+std::string invalid_scale_reason(float scale) {
+  if (std::isnan(scale)) return "is not a number";
+  if (std::isinf(scale)) return "is infinite";
+  if (scale < 0.0f) return "is negative";
+  if (scale > 0.0f && scale < FLT_MIN) {
+    return "is a denormal float, below " + number(FLT_MIN) +
+           ", the smallest normal one (0 means a tensor that is always zero)";
+  }
+  if (!std::isfinite(scale * 127.0f)) return "gives an infinite range (scale * 127)";
+  return {};
+}
 
 Status check_int8_operands(const Layer& layer, std::initializer_list<int> data,
                            std::initializer_list<int> constants) {

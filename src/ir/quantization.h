@@ -17,12 +17,26 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <string_view>
 
 #include "int8rt/network.h"
 #include "int8rt/status.h"
 
 namespace int8rt::ir {
+
+// The ranges an INT8 tensor may have (docs/int8.md, "Valid ranges"): amax 0 (a tensor that is
+// always zero), or a finite amax whose scale amax / 127 is a normal float, so that 1 / scale is
+// finite and no quantized value can become NaN: amax in [kMinInt8Amax, FLT_MAX].
+inline constexpr float kMinInt8Amax = 127.0f * 1.17549435e-38f;  // 127 * FLT_MIN, about 1.49e-36
+
+// Empty when `amax` is a valid range; else why not, as a phrase ("is not finite", ...) to follow
+// the value in a message. Every entry of a range checks it: ranges files, caches,
+// Tensor::set_dynamic_range (manual ranges, plans), calibration results.
+std::string invalid_amax_reason(float amax);
+// The same for a scale as a calibration cache holds it (amax / 127): 0, or a normal float whose
+// amax (scale * 127) is finite.
+std::string invalid_scale_reason(float scale);
 
 // The INT8 scale of a tensor with a dynamic range: amax / 127. A range of amax 0 (a tensor that is
 // always zero) gets scale 1, as an all-zero weight channel does, so that no scale is ever 0.

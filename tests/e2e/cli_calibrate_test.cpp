@@ -293,6 +293,38 @@ TEST_F(CliCalibrate, CacheReplacedBehindItsFingerprintIsRecalibrated) {
   EXPECT_NE(again.out.find("\"cache_reused\": true"), std::string::npos) << again.out;
 }
 
+// Data at the edges of float32: values near FLT_MAX (thresholds past the largest float) and values
+// too small for a normal INT8 scale. Every algorithm writes only valid scales (finite, 0 or
+// normal), says what it did, and the cache reads back.
+TEST_F(CliCalibrate, ExtremeValuesGiveValidScalesAndSaySo) {
+  struct Case {
+    std::string name;
+    float magnitude;
+    std::string warning;
+  };
+  for (const Case& c : {Case{"huge", 3e38f, "INT8 ranges overflow float32"},
+                        Case{"tiny", 1e-39f, "its range is 0"}}) {
+    std::vector<float> values(static_cast<size_t>(kBatch * kBatches * 28 * 28));
+    for (size_t i = 0; i < values.size(); ++i)
+      values[i] = c.magnitude * (static_cast<float>(i % 201) / 100.0f - 1.0f);
+    const std::string npy = dir_.file(c.name + ".npy");
+    ASSERT_TRUE(write_npy(npy, DataType::kFloat, Dims{kBatch * kBatches, 1, 28, 28}, values.data())
+                    .is_ok());
+    for (const std::string calibrator : {"entropy2", "minmax", "percentile", "mse", "legacy"}) {
+      SCOPED_TRACE(c.name + " " + calibrator);
+      const std::string cache = dir_.file(c.name + "." + calibrator + ".cache");
+      const CliResult result = run_ok(args(cache, calibrator, "npy:" + npy));
+      EXPECT_NE(result.err.find(c.warning), std::string::npos) << result.err;
+      auto table = read_calibration_cache_file(cache);
+      ASSERT_TRUE(table.is_ok()) << table.status().message() << "\n" << slurp(cache);
+      for (const CacheEntry& entry : table->entries) {
+        EXPECT_TRUE(std::isfinite(entry.scale * 127.0f)) << entry.name;
+        EXPECT_TRUE(entry.scale == 0.0f || std::isnormal(entry.scale)) << entry.name;
+      }
+    }
+  }
+}
+
 // --per-tensor-thresholds keeps the calibrator's TensorRT header, but a cache written without it
 // is stale with it (and the other way round); with it, the second run reuses its own cache.
 TEST_F(CliCalibrate, PerTensorThresholdsHaveTheirOwnCache) {

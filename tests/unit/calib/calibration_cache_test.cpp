@@ -66,13 +66,38 @@ TEST(CalibrationCache, NamesSplitAtTheLastColon) {
 // Scales whose amax = scale · 127 does not divide back exactly still round-trip: the entry keeps
 // the stored bits (0x3c010240 is one of them).
 TEST(CalibrationCache, EveryScaleRoundTripsExactly) {
-  for (uint32_t bits : {0x3c010240u, 0x3c008912u, 0x3e691968u, 0x00000001u, 0x7f7fffffu}) {
+  // 0x00800000 is the smallest normal float, 0x7c000000 (2^121) one of the largest scales whose
+  // amax (scale * 127) is finite.
+  for (uint32_t bits : {0x3c010240u, 0x3c008912u, 0x3e691968u, 0x00800000u, 0x7c000000u}) {
     char line[64];
     std::snprintf(line, sizeof line, "TRT-8601-MinMaxCalibration\nt: %08x\n", bits);
     auto cache = parse_calibration_cache(line, "c");
     ASSERT_TRUE(cache.is_ok()) << line;
     EXPECT_EQ(format_calibration_cache(*cache), line);
   }
+}
+
+// A scale that would quantize to NaN or infinity is refused with the file, line, tensor and why:
+// denormal (0x00000001, the short "3c010a" that reads as 0x003c010a), infinite, NaN, negative, or
+// one whose amax overflows. 0 (a tensor that is always zero) is valid.
+TEST(CalibrationCache, RejectsScalesThatAreNotNormalFloats) {
+  struct Case {
+    std::string_view value, reason;
+  };
+  for (const Case& c :
+       {Case{"00000001", "denormal"}, Case{"3c010a", "denormal"}, Case{"007fffff", "denormal"},
+        Case{"7f800000", "infinite"}, Case{"7fc00000", "not a number"},
+        Case{"bf800000", "negative"}, Case{"7f7fffff", "infinite range"}}) {
+    const std::string text =
+        "TRT-8601-EntropyCalibration2\ninput: 3c010a14\nconv1: " + std::string(c.value) + "\n";
+    auto cache = parse_calibration_cache(text, "model.cache");
+    ASSERT_FALSE(cache.is_ok()) << c.value;
+    const std::string& message = cache.status().message();
+    EXPECT_NE(message.find("model.cache:3:"), std::string::npos) << message;
+    EXPECT_NE(message.find("\"conv1\""), std::string::npos) << message;
+    EXPECT_NE(message.find(c.reason), std::string::npos) << message;
+  }
+  EXPECT_TRUE(parse_calibration_cache("TRT-8601-MinMaxCalibration\nt: 00000000\n", "c").is_ok());
 }
 
 TEST(CalibrationCache, ScaleBitsAreAmaxOver127) {
@@ -187,7 +212,9 @@ TEST(RangesFile, BadLinesNameTheLine) {
   };
   for (const Case& c :
        {Case{"a: 1\nb 2\n", "r:2:"}, Case{"a: 1\nb: x\n", "r:2:"}, Case{"a: nan\n", "r:1:"},
-        Case{"a: -1\n", "r:1:"}, Case{"a: 1\na: 2\n", "r:2:"}, Case{": 3\n", "r:1:"}}) {
+        Case{"a: -1\n", "r:1:"}, Case{"a: 1\na: 2\n", "r:2:"}, Case{": 3\n", "r:1:"},
+        Case{"a: 1\nb: 1e-40\n", "r:2: tensor \"b\": range 1e-40 is below"},
+        Case{"a: 1e-37\n", "r:1:"}, Case{"a: 1e39\n", "r:1:"}}) {
     auto ranges = parse_ranges(c.text, "r");
     ASSERT_FALSE(ranges.is_ok()) << c.text;
     EXPECT_NE(ranges.status().message().find(c.where), std::string::npos)

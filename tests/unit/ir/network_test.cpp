@@ -52,7 +52,17 @@ TEST(Tensor, DynamicRangeValidation) {
   EXPECT_FALSE(x->dynamic_range_is_set());
   EXPECT_FALSE(x->set_dynamic_range(1.0f, -1.0f).is_ok());
   EXPECT_FALSE(x->set_dynamic_range(std::nanf(""), 1.0f).is_ok());
+  // A range whose scale (amax / 127) would be denormal: refused, naming the tensor and the bound.
+  const Status tiny = x->set_dynamic_range(-1e-40f, 1e-40f);
+  ASSERT_FALSE(tiny.is_ok());
+  EXPECT_NE(tiny.message().find("tensor \"x\""), std::string::npos) << tiny.message();
+  EXPECT_NE(tiny.message().find("smallest range"), std::string::npos) << tiny.message();
+  EXPECT_FALSE(x->set_dynamic_range(0.0f, 1e-37f).is_ok());
   EXPECT_FALSE(x->dynamic_range_is_set());
+  // 0 (always zero) and the bounds themselves are valid.
+  EXPECT_TRUE(x->set_dynamic_range(0.0f, 0.0f).is_ok());
+  EXPECT_TRUE(x->set_dynamic_range(-1.5e-36f, 1.5e-36f).is_ok());
+  EXPECT_TRUE(x->set_dynamic_range(-3.4e38f, 3.4e38f).is_ok());
   ASSERT_TRUE(x->set_dynamic_range(-3.0f, 2.0f).is_ok());
   EXPECT_FLOAT_EQ(x->dynamic_range_amax(), 3.0f);
   x->reset_dynamic_range();

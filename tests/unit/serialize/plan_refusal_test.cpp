@@ -14,7 +14,8 @@ namespace int8rt {
 namespace {
 
 // x [2,3,6,6] -> Conv 3x3 pad 1 (+bias) -> Relu -> MaxPool 2x2 -> Flatten -> Gemm -> Softmax.
-std::unique_ptr<Engine> small_engine(std::string_view backend = "cpu") {
+// With `x_amax` > 0, x carries that dynamic range into the plan.
+std::unique_ptr<Engine> small_engine(std::string_view backend = "cpu", float x_amax = 0.0f) {
   Builder builder;
   auto net = builder.create_network();
   net->set_name("small");
@@ -28,6 +29,9 @@ std::unique_ptr<Engine> small_engine(std::string_view backend = "cpu") {
   };
   Tensor* x =
       net->add_input("x", DataType::kFloat, Dims{2, 3, 6, 6}, {"batch", "", "", ""}).value();
+  if (x_amax > 0.0f) {
+    EXPECT_TRUE(x->set_dynamic_range(-x_amax, x_amax).is_ok());
+  }
   Tensor* w = net->add_constant("w", random(Dims{4, 3, 3, 3})).value();
   Tensor* b = net->add_constant("b", random(Dims{4})).value();
   ConvAttrs conv;
@@ -300,6 +304,33 @@ TEST(PlanFormat, ForgedCountsAndSizesAreRefusedBeforeAllocating) {
   ASSERT_FALSE(engine.is_ok());
   EXPECT_TRUE(contains(engine.status(), "malformed plan: tensor 0 name at byte"))
       << engine.status().to_string();
+}
+
+// A plan with a valid checksum whose range is too small for a normal INT8 scale (a crafted file)
+// is refused naming the tensor, not loaded to give NaN.
+TEST(PlanFormat, RangesThatWouldQuantizeToNanAreRefused) {
+  const float amax = 0.625f;
+  const std::string bytes = plan_of(*small_engine("reference", amax));
+  char pattern[8];
+  const float range[2] = {-amax, amax};
+  std::memcpy(pattern, range, sizeof range);
+  const size_t at = bytes.find(std::string_view(pattern, sizeof pattern));
+  ASSERT_NE(at, std::string::npos) << "the plan should hold x's range as two float32s";
+  for (const float forged : {1e-40f, 0.0f}) {
+    std::string damaged = bytes;
+    const float forged_range[2] = {-forged, forged};
+    std::memcpy(damaged.data() + at, forged_range, sizeof forged_range);
+    reseal(damaged);
+    auto engine = Engine::deserialize(damaged);
+    if (forged == 0.0f) {
+      EXPECT_TRUE(engine.is_ok()) << "range 0 (always zero) is valid: "
+                                  << engine.status().message();
+      continue;
+    }
+    ASSERT_FALSE(engine.is_ok());
+    EXPECT_TRUE(contains(engine.status(), "tensor \"x\"")) << engine.status().to_string();
+    EXPECT_TRUE(contains(engine.status(), "smallest range")) << engine.status().to_string();
+  }
 }
 
 // Random damage with a valid checksum: every load either fails with a message or gives an engine
