@@ -86,8 +86,14 @@ void init_network(py::module_& m) {
               t.reset_dynamic_range();
               return;
             }
-            auto [lo, hi] = range.cast<std::pair<float, float>>();
-            check(t.set_dynamic_range(lo, hi));
+            std::pair<float, float> bounds;
+            try {
+              bounds = range.cast<std::pair<float, float>>();
+            } catch (const py::cast_error&) {
+              throw py::type_error("dynamic_range takes (min, max), two numbers, or None; got " +
+                                   std::string(py::str(py::type::of(range).attr("__name__"))));
+            }
+            check(t.set_dynamic_range(bounds.first, bounds.second));
           },
           "(min, max) set by hand, or None. INT8 is symmetric: the range used is "
           "[-amax, amax] with amax = max(|min|, |max|). Assigning None removes it.")

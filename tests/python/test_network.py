@@ -102,6 +102,12 @@ def test_tensor_properties_and_dynamic_range():
         x.dynamic_range = (3.0, 1.0)  # min > max
     with pytest.raises(int8rt.Error):
         x.dynamic_range = (float("nan"), 1.0)
+    with pytest.raises(int8rt.Error, match="smallest range"):
+        x.dynamic_range = (-1e-40, 1e-40)  # its scale would be denormal
+    with pytest.raises(TypeError, match="str"):
+        x.dynamic_range = "wide"
+    with pytest.raises(TypeError):
+        x.dynamic_range = (1.0, 2.0, 3.0)
     assert x.dynamic_range == (0.0, 6.0)  # unchanged by the failed assignments
     x.dynamic_range = None
     assert x.dynamic_range is None
