@@ -307,6 +307,11 @@ void log_fp16_widening(const onnx::GraphProto& graph, Logger& logger) {
 
 Status import_model(const onnx::ModelProto& model, Network& network, Logger& logger) {
   if (!model.has_graph()) return parse_error("the model has no graph");
+  if (model.ir_version() > kMaxIrVersion || model.ir_version() < 0) {
+    return unsupported("ONNX IR version ", model.ir_version(),
+                       " is not supported (int8rt reads IR ", "versions up to ", kMaxIrVersion,
+                       ")");
+  }
   INT8RT_ASSIGN_OR_RETURN(int opset, default_opset(model));
   const onnx::GraphProto& graph = model.graph();
   if (graph.sparse_initializer_size() > 0) {

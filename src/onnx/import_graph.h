@@ -14,6 +14,10 @@ namespace int8rt::onnx_import {
 // Cast-1's type names, ...); only the experimental Upsample-1 is not imported.
 inline constexpr int kMinOpset = 1;
 inline constexpr int kMaxOpset = 17;
+// The newest ONNX IR version (the file format around the graph) int8rt reads: IR 11 is ONNX 1.18's.
+// A file that declares a newer one may use what int8rt can't read, and is refused; older ones
+// and files that declare none (0) are read.
+inline constexpr int64_t kMaxIrVersion = 11;
 
 // Imports `model` into `network`, which should be empty (names must not clash). On failure the
 // network holds whatever was imported before the error: import into a scratch network.

@@ -312,6 +312,27 @@ TEST(OnnxGraph, OpNewerThanTheModelOpsetIsAnError) {
   EXPECT_TRUE(contains(status.message(), "\"hs\""));
 }
 
+// The IR version (the file format around the graph): newer than int8rt reads is refused naming it;
+// older ones and none (0) are read.
+TEST(OnnxGraph, IrVersionRange) {
+  for (int64_t version : {0, 3, 8, 10, 11, 12, 999}) {
+    OnnxModel model(13);
+    model.proto().set_ir_version(version);
+    model.input("x", kFloat, {1});
+    model.node("Relu", {"x"}, {"y"}, "r");
+    model.output("y");
+    Network net;
+    const Status status = parse_model(model, net);
+    if (version <= 11) {
+      EXPECT_TRUE(status.is_ok()) << version << ": " << status.message();
+    } else {
+      EXPECT_EQ(status.code(), StatusCode::kUnsupported) << version;
+      EXPECT_TRUE(contains(status.message(), "ONNX IR version " + std::to_string(version)))
+          << status.message();
+    }
+  }
+}
+
 TEST(OnnxGraph, OpsetRange) {
   auto import_one = [](int64_t opset, const char* op) {
     OnnxModel model(opset);
