@@ -34,6 +34,9 @@ TEST(CliBench, RefusesBadFlagsWithExitOne) {
        {std::vector<std::string>{"bench"},
         {"bench", "--onnx", model, "--iterations", "0"},
         {"bench", "--onnx", model, "--batch", "x"},
+        {"bench", "--onnx", model, "--threads", "0"},
+        {"bench", "--onnx", model, "--threads", "100000"},  // once a crash inside OpenMP
+        {"bench", "--onnx", model, "--threads", "-2"},
         {"bench", "--engine", "/nonexistent/int8rt.plan"},
         {"bench", "--onnx", model, "--engine", "/nonexistent/int8rt.plan"}}) {
     CliResult r = run_cli(args);

@@ -187,6 +187,11 @@ TEST_F(CliErrors, BadInputFiles) {
   expect_user_error(run_args(lenet_, "input=" + dir_.file("32x32.npy")), {"32", "28"});
   expect_user_error(run_args(lenet_, "input=" + dir_.file("rank3.npy")),
                     {dir_.file("rank3.npy"), "4x28x28", "?x1x28x28"});
+  // No samples at all: said so, not "holds 0x1x28x28, expects 0x1x28x28".
+  ASSERT_TRUE(
+      write_npy(dir_.file("empty.npy"), DataType::kFloat, Dims{0, 1, 28, 28}, nullptr).is_ok());
+  expect_user_error(run_args(lenet_, "input=" + dir_.file("empty.npy")),
+                    {dir_.file("empty.npy"), "holds no values", "0x1x28x28"});
   // Built for batch 2, given 4 images.
   expect_user_error(
       {"run", "--onnx", lenet_, "--input", "input=" + x_, "--shapes", "input:2x1x28x28"},

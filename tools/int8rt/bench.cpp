@@ -202,7 +202,12 @@ int bench_command(const std::vector<std::string>& argv) {
     // OpenMP reads OMP_NUM_THREADS once, when the program starts: run again with it set.
     auto threads = parse_count("threads", args->get("threads"));
     if (!threads.is_ok()) return report_error("bench", threads.status());
-    if (*threads == 0) return report_error("bench", invalid_argument("--threads must be >= 1"));
+    // Each OpenMP thread takes a stack; far more than any machine's cores only exhausts memory.
+    constexpr int64_t kMaxThreads = 1024;
+    if (*threads == 0 || *threads > kMaxThreads) {
+      return report_error(
+          "bench", invalid_argument("--threads must be in 1..", kMaxThreads, ", got ", *threads));
+    }
     const std::string wanted = std::to_string(*threads);
     const char* current = std::getenv("OMP_NUM_THREADS");
     if (current == nullptr || wanted != current) {

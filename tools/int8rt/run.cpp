@@ -250,6 +250,11 @@ Status run(const Args& args, Logger& logger) {
     if (inputs.count(name) != 0) return invalid_argument("--input: \"", name, "\" given twice");
     auto array = read_npy(path);
     if (!array.is_ok()) return array.status().with_context("--input " + name);
+    if (array->dims().rank() > 0 && array->dims().volume() == 0) {
+      return invalid_argument("--input ", name, "=", path, ": the file holds no values (",
+                              to_string(array->dtype()), " ", array->dims().to_string(),
+                              "); an input needs at least one sample");
+    }
     inputs[name] = {path, std::move(array).value()};
   }
   for (const InputDecl& decl : decls) {
