@@ -11,13 +11,14 @@
 namespace int8rt {
 
 // Runs fn() (returning a Status or Result<T>) and converts any exception it throws into an
-// internal error naming `where`.
+// error naming `where`: out of memory (kResourceExhausted: the machine's limit, not a bug), or an
+// internal error.
 template <typename Fn>
 auto catch_exceptions(std::string_view where, Fn&& fn) -> decltype(fn()) {
   try {
     return fn();
   } catch (const std::bad_alloc&) {
-    return internal_error(where, ": out of memory");
+    return resource_exhausted(where, ": out of memory");
   } catch (const std::exception& e) {
     return internal_error(where, ": ", e.what());
   } catch (...) {

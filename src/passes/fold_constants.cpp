@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -69,7 +70,22 @@ Status fold_walk(Network& network, Logger* logger, FoldedGraph& folded) {
       if (const Tensor* t = layer->output(i)) folded.dims.emplace(t->name(), t->dims());
     }
     if (layer->type() != OpType::kShape && !all_inputs_constant(*layer)) continue;
-    auto outputs = fold_layer(*layer);
+    Result<std::vector<Weights>> outputs = internal_error("not folded");
+    try {
+      outputs = fold_layer(*layer);
+    } catch (const std::bad_alloc&) {
+      // Shapes computed from a file's values (ConstantOfShape, Expand, Tile) can ask for more
+      // than the machine has: name the layer and the size, as a user error.
+      std::string sizes;
+      for (int i = 0; i < layer->num_outputs(); ++i) {
+        if (const Tensor* t = layer->output(i)) {
+          sizes += (sizes.empty() ? "" : ", ") + ("\"" + t->name() + "\" ") +
+                   t->dims().to_string() + " (" + std::to_string(t->dims().volume()) + " elements)";
+        }
+      }
+      return resource_exhausted(to_string(layer->type()), " \"", layer->name(),
+                                "\": out of memory computing its constant output ", sizes);
+    }
     if (!outputs.is_ok()) {
       return outputs.status().with_context("folding constant layer \"" + layer->name() + "\"");
     }

@@ -460,13 +460,16 @@ Status ExecutionContext::execute(std::span<const void* const> inputs,
     return invalid_argument("execute: got ", outputs.size(), " outputs, the engine has ",
                             engine_->output_ids.size());
   }
+  // A tensor with no elements (a Slice past the end, zero channels) needs no buffer.
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i] == nullptr) {
+    if (inputs[i] == nullptr && input_shape(static_cast<int>(i)).volume() != 0) {
       return invalid_argument("execute: input \"", engine_->inputs[i].name, "\" is null");
     }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
-    if (outputs[i] == nullptr) {
+    if (outputs[i] != nullptr) continue;
+    INT8RT_ASSIGN_OR_RETURN(Dims dims, output_shape(static_cast<int>(i)));
+    if (dims.volume() != 0) {
       return invalid_argument("execute: output \"", engine_->outputs[i].name, "\" is null");
     }
   }

@@ -27,6 +27,11 @@ Result<KernelPtr> make_concat(const Layer& layer, std::span<const Layout> input_
 
 Result<KernelPtr> make_concat_primitive(const Layer& layer, std::span<const Layout> input_layouts,
                                         int axis, DataType dtype) {
+  // oneDNN numbers a concat's sources DNNL_ARG_MULTIPLE_SRC + i, a range that ends where
+  // DNNL_ARG_MULTIPLE_DST's begins: more sources than that fail at execution. The reference
+  // kernel takes any number.
+  constexpr int kMaxSources = DNNL_ARG_MULTIPLE_DST - DNNL_ARG_MULTIPLE_SRC;
+  if (layer.num_inputs() > kMaxSources) return KernelPtr();
   return guarded_create(layer, [&]() -> Result<KernelPtr> {
     std::vector<memory::desc> sources;
     for (int i = 0; i < layer.num_inputs(); ++i) {

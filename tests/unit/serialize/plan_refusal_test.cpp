@@ -306,6 +306,28 @@ TEST(PlanFormat, ForgedCountsAndSizesAreRefusedBeforeAllocating) {
       << engine.status().to_string();
 }
 
+// Crafted plans with a valid checksum that contradict themselves: each refused with a message
+// naming what is wrong, never an exception or a crash.
+TEST(PlanFormat, EmptyTensorNameIsRefused) {
+  const std::string bytes = plan_of(*small_engine("reference"));
+  const Header h = parse_header(bytes);
+  const size_t name_at = h.payload_at + 4 + 5 + 4;  // the first tensor's name length: "x"
+  ASSERT_EQ(read_u32(bytes, name_at), 1u);
+  ASSERT_EQ(bytes[name_at + 4], 'x');
+  std::string damaged = bytes;
+  const uint32_t empty = 0;
+  std::memcpy(damaged.data() + name_at, &empty, 4);
+  damaged.erase(name_at + 4, 1);
+  const size_t payload_size = damaged.size() - h.payload_at;
+  ASSERT_NE(h.payload_size_at, 0u);
+  std::memcpy(damaged.data() + h.payload_size_at, &payload_size, 8);
+  reseal(damaged);
+  auto engine = Engine::deserialize(damaged);
+  ASSERT_FALSE(engine.is_ok());
+  EXPECT_NE(engine.status().code(), StatusCode::kInternal) << engine.status().to_string();
+  EXPECT_TRUE(contains(engine.status(), "malformed plan")) << engine.status().to_string();
+}
+
 // A plan with a valid checksum whose range is too small for a normal INT8 scale (a crafted file)
 // is refused naming the tensor, not loaded to give NaN.
 TEST(PlanFormat, RangesThatWouldQuantizeToNanAreRefused) {
