@@ -45,13 +45,12 @@ void init_analysis(py::module_& m) {
       [](const Engine& engine, const py::object& data, const py::object& labels, int64_t batch_size,
          int64_t max_samples, ProgressMonitor* progress) {
         auto source = data_source_from(data, labels);
-        return unwrap([&] {
-          py::gil_scoped_release release;
+        return unwrap(without_gil([&] {
           return evaluate_top1(
               engine, *source,
               EvaluateOptions{
                   .batch_size = batch_size, .max_samples = max_samples, .progress = progress});
-        }());
+        }));
       },
       py::arg("engine"), py::arg("data"), py::arg("labels") = py::none(),
       py::arg("batch_size") = 32, py::arg("max_samples") = -1, py::arg("progress") = nullptr,
@@ -61,13 +60,12 @@ void init_analysis(py::module_& m) {
       [](const Engine& fp32, const Engine& int8, const py::object& data, const py::object& labels,
          int64_t batch_size, int64_t max_samples, ProgressMonitor* progress) {
         auto source = data_source_from(data, labels);
-        return unwrap([&] {
-          py::gil_scoped_release release;
+        return unwrap(without_gil([&] {
           return compare_engines(
               fp32, int8, *source,
               CompareOptions{
                   .batch_size = batch_size, .max_samples = max_samples, .progress = progress});
-        }());
+        }));
       },
       py::arg("fp32"), py::arg("int8"), py::arg("data"), py::arg("labels") = py::none(),
       py::arg("batch_size") = 32, py::arg("max_samples") = -1, py::arg("progress") = nullptr,

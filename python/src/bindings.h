@@ -7,6 +7,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -47,6 +48,24 @@ void init_report(py::module_& m);
 // "<Type>: <message>" and the formatted traceback of a Python exception caught in C++, for a
 // Status that stops the work Python code was called from. Needs the GIL.
 std::string describe_python_error(py::error_already_set& error);
+
+// fn() run without the GIL, which is taken back before returning or throwing. Used instead of
+// py::gil_scoped_release: at interpreter exit, Python ends a daemon thread that asks for the GIL
+// back by unwinding its stack (pthread_exit), and that unwinding must not pass through a
+// destructor (noexcept: std::terminate, "terminate called without an active exception").
+template <typename Fn>
+auto without_gil(Fn&& fn) -> decltype(fn()) {
+  PyThreadState* state = PyEval_SaveThread();
+  std::optional<decltype(fn())> result;
+  try {
+    result.emplace(fn());
+  } catch (...) {
+    PyEval_RestoreThread(state);
+    throw;
+  }
+  PyEval_RestoreThread(state);  // outside the try: the unwinding it may start must pass
+  return std::move(*result);
+}
 
 inline void check(const Status& status) {
   if (!status.is_ok()) raise_error(status);

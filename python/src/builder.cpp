@@ -16,10 +16,7 @@ namespace {
 // message already.
 template <typename T, typename F>
 T run_build(const BuilderConfig& config, F&& work) {
-  Result<T> result = [&] {
-    py::gil_scoped_release release;
-    return work();
-  }();
+  Result<T> result = without_gil([&] { return work(); });
   auto [cause, failure] = take_python_exception(config.int8_calibrator());
   if (!failure.is_ok()) {
     // The calibrator's error leads; where the build stopped on something else because of it

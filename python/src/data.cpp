@@ -3,7 +3,9 @@
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bindings.h"
@@ -76,32 +78,69 @@ class PythonSource : public DataSource {
                                 got.to_string(), ", expected ", dims_.to_string());
       }
       std::memcpy(out, sample.data(), static_cast<size_t>(sample.size()) * sizeof(float));
-      return Status::ok();
     } catch (py::error_already_set& error) {
       return invalid_argument("data source \"", name_, "\": read(", index, ") raised ",
                               error.what());
     }
+    // The label comes with its sample, so that a label() that raises or returns no integer fails
+    // the read (int8rt's label() has no error path); label(index) then answers from here.
+    if (!has_labels_) return Status::ok();
+    INT8RT_ASSIGN_OR_RETURN(int64_t value, call_label(index));
+    std::lock_guard lock(labels_mutex_);
+    labels_[index] = value;
+    return Status::ok();
   }
 
-  // -1 when there are no labels, or when label() fails (reported through sys.unraisablehook).
+  // The label read with sample `index`; a label asked for before its sample is read is called
+  // then, with an error reported through sys.unraisablehook and -1 returned.
   int64_t label(int64_t index) const override {
     if (!has_labels_) return -1;
-    py::gil_scoped_acquire gil;
-    try {
-      py::function label = py::get_override(static_cast<const DataSource*>(this), "label");
-      return label ? label(index).cast<int64_t>() : -1;
-    } catch (py::error_already_set& error) {
-      error.discard_as_unraisable("int8rt.DataSource.label");
-    } catch (const py::cast_error&) {
+    {
+      std::lock_guard lock(labels_mutex_);
+      if (auto it = labels_.find(index); it != labels_.end()) return it->second;
     }
+    auto value = call_label(index);
+    if (value.is_ok()) return *value;
+    py::gil_scoped_acquire gil;
+    PyErr_SetString(PyExc_RuntimeError, value.status().message().c_str());
+    py::error_already_set error;
+    error.discard_as_unraisable("int8rt.DataSource.label");
     return -1;
   }
 
  private:
+  Result<int64_t> call_label(int64_t index) const {
+    py::gil_scoped_acquire gil;
+    try {
+      py::function label = py::get_override(static_cast<const DataSource*>(this), "label");
+      if (!label) {
+        return invalid_argument("data source \"", name_, "\" has labels but does not define ",
+                                "label()");
+      }
+      py::object value = label(index);
+      if (!py::isinstance<py::int_>(value) &&
+          !(py::isinstance<py::array>(value) &&
+            py::reinterpret_borrow<py::array>(value).dtype().kind() == 'i' &&
+            py::reinterpret_borrow<py::array>(value).size() == 1)) {
+        return invalid_argument("data source \"", name_, "\": label(", index, ") returned a ",
+                                std::string(py::str(value.get_type())), ", expected an int");
+      }
+      return value.cast<int64_t>();
+    } catch (py::error_already_set& error) {
+      return invalid_argument("data source \"", name_, "\": label(", index, ") raised ",
+                              error.what());
+    } catch (const py::cast_error&) {
+      return invalid_argument("data source \"", name_, "\": label(", index,
+                              ") returned something that is not an int");
+    }
+  }
+
   std::string name_;
   int64_t size_;
   Dims dims_;
   bool has_labels_;
+  mutable std::mutex labels_mutex_;
+  std::unordered_map<int64_t, int64_t> labels_;
 };
 
 // A Dataset copying a float array [N, sample...] and optional integer labels [N].
@@ -169,7 +208,22 @@ void init_data(py::module_& m) {
       "from Python: call DataSource.__init__(self, name, size, sample_shape, has_labels=False) "
       "and define read(index) -> array (and label(index) -> int).")
       .def(py::init([](std::string name, int64_t size, const py::iterable& shape, bool has_labels) {
-             return new PythonSource(std::move(name), size, dims_from_sequence(shape), has_labels);
+             Dims dims = dims_from_sequence(shape);
+             if (size < 0) {
+               throw py::value_error("DataSource \"" + name + "\": size must be >= 0, got " +
+                                     std::to_string(size));
+             }
+             for (int64_t extent : dims.extents()) {
+               if (extent <= 0) {
+                 throw py::value_error("DataSource \"" + name + "\": sample_shape " +
+                                       dims.to_string() + " must have positive extents");
+               }
+             }
+             if (!dims.checked_volume().is_ok()) {
+               throw py::value_error("DataSource \"" + name + "\": sample_shape " +
+                                     dims.to_string() + " is too large");
+             }
+             return new PythonSource(std::move(name), size, std::move(dims), has_labels);
            }),
            py::arg("name"), py::arg("size"), py::arg("sample_shape"), py::arg("has_labels") = false)
       .def_property_readonly("name", &DataSource::name)

@@ -146,10 +146,7 @@ py::object execute(Context& self, const py::object& inputs) {
     outputs.emplace_back(to_numpy_dtype(engine.output(i).dtype), shape);
     out.push_back(outputs.back().mutable_data());
   }
-  check([&] {
-    py::gil_scoped_release release;
-    return self.context->execute(in, out);
-  }());
+  check(without_gil([&] { return self.context->execute(in, out); }));
   if (as_dict) {
     py::dict result;
     for (int i = 0; i < engine.num_outputs(); ++i)
@@ -204,10 +201,7 @@ void* stream_of(const py::handle& stream) {
 void enqueue(Context& self, const py::handle& stream) {
   const BusyGuard busy(self);
   void* handle = stream_of(stream);
-  check([&] {
-    py::gil_scoped_release release;
-    return self.context->enqueue(handle);
-  }());
+  check(without_gil([&] { return self.context->enqueue(handle); }));
 }
 
 enum class TensorIOMode { kInput, kOutput };
@@ -329,20 +323,14 @@ void init_engine(py::module_& m) {
           [](const py::bytes& bytes, const py::object& logger, const std::string& backend) {
             std::string_view view = bytes;
             Logger& log = logger_or_default(logger);
-            return unwrap([&] {
-              py::gil_scoped_release release;
-              return Engine::deserialize(view, log, backend);
-            }());
+            return unwrap(without_gil([&] { return Engine::deserialize(view, log, backend); }));
           },
           py::arg("plan"), py::arg("logger") = py::none(), py::arg("backend") = "")
       .def_static(
           "load",
           [](const std::string& path, const py::object& logger, const std::string& backend) {
             Logger& log = logger_or_default(logger);
-            return unwrap([&] {
-              py::gil_scoped_release release;
-              return Engine::load(path, log, backend);
-            }());
+            return unwrap(without_gil([&] { return Engine::load(path, log, backend); }));
           },
           py::arg("path"), py::arg("logger") = py::none(), py::arg("backend") = "");
 
@@ -397,12 +385,7 @@ void init_engine(py::module_& m) {
           py::arg("stream_handle"), "TensorRT's name for enqueue(stream_handle).")
       .def(
           "synchronize",
-          [](Context& c) {
-            check([&] {
-              py::gil_scoped_release release;
-              return c.context->synchronize();
-            }());
-          },
+          [](Context& c) { check(without_gil([&] { return c.context->synchronize(); })); },
           "Waits until the last enqueue() has finished.")
       .def_property_readonly("engine", [](const Context& c) { return c.engine_object; });
 
@@ -413,10 +396,7 @@ void init_engine(py::module_& m) {
           "deserialize_engine",
           [](const Runtime& r, const py::bytes& bytes) {
             std::string_view view = bytes;
-            return unwrap([&] {
-              py::gil_scoped_release release;
-              return Engine::deserialize(view, *r.logger);
-            }());
+            return unwrap(without_gil([&] { return Engine::deserialize(view, *r.logger); }));
           },
           py::arg("plan"), py::keep_alive<0, 1>());
 }

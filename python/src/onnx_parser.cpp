@@ -29,10 +29,9 @@ void init_onnx_parser(py::module_& m) {
           "parse",
           [](const Parser& p, const py::bytes& model, const std::string& source) {
             std::string_view bytes = model;
-            check([&] {
-              py::gil_scoped_release release;
+            check(without_gil([&] {
               return OnnxParser(*p.network, *p.logger).parse(bytes.data(), bytes.size(), source);
-            }());
+            }));
             return true;
           },
           py::arg("model"), py::arg("source") = "<memory>",
@@ -40,10 +39,8 @@ void init_onnx_parser(py::module_& m) {
       .def(
           "parse_from_file",
           [](const Parser& p, const std::string& path) {
-            check([&] {
-              py::gil_scoped_release release;
-              return OnnxParser(*p.network, *p.logger).parse_from_file(path);
-            }());
+            check(without_gil(
+                [&] { return OnnxParser(*p.network, *p.logger).parse_from_file(path); }));
             return true;
           },
           py::arg("path"));

@@ -271,10 +271,8 @@ void init_repair(py::module_& m) {
           };
         }
         auto source = data_source_from(data, labels);
-        Result<RepairResult> result = [&] {
-          py::gil_scoped_release release;
-          return repair_precision(builder, network, config, *source, cpp);
-        }();
+        Result<RepairResult> result =
+            without_gil([&] { return repair_precision(builder, network, config, *source, cpp); });
         // Both are taken, so a failed calibrator does not fail the next build it is used in.
         auto calibrator = take_python_exception(config.int8_calibrator());
         auto python = python_evaluate.failure();

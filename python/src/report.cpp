@@ -46,8 +46,7 @@ ReportOptions report_options(int max_histogram_bins, int max_curve_points) {
 
 std::string render(const ReportInputs& inputs, int max_histogram_bins, int max_curve_points) {
   const ReportOptions options = report_options(max_histogram_bins, max_curve_points);
-  py::gil_scoped_release release;
-  return render_report_html(inputs, options);
+  return without_gil([&] { return render_report_html(inputs, options); });
 }
 
 }  // namespace
@@ -107,8 +106,7 @@ void init_report(py::module_& m) {
       "report_json",
       [](const ReportInputs& inputs, int max_histogram_bins, int max_curve_points) {
         const ReportOptions options = report_options(max_histogram_bins, max_curve_points);
-        py::gil_scoped_release release;
-        return report_json(inputs, options);
+        return without_gil([&] { return report_json(inputs, options); });
       },
       py::arg("inputs"), py::arg("max_histogram_bins") = 512, py::arg("max_curve_points") = 400,
       "The data the page draws, as JSON text.");
@@ -117,10 +115,8 @@ void init_report(py::module_& m) {
       [](const std::string& path, const ReportInputs& inputs, int max_histogram_bins,
          int max_curve_points) {
         const ReportOptions options = report_options(max_histogram_bins, max_curve_points);
-        Result<size_t> written = [&] {
-          py::gil_scoped_release release;
-          return write_report_html(path, inputs, options);
-        }();
+        Result<size_t> written =
+            without_gil([&] { return write_report_html(path, inputs, options); });
         check(written.status());
         return *written;
       },

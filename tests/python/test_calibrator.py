@@ -469,3 +469,31 @@ def test_python_data_source_errors(calibration_images):
         with pytest.raises(int8rt.Error, match="python-images") as info:
             calibrate(calibrator)
         assert expected in str(info.value), str(info.value)
+
+
+def test_python_data_source_label_errors_are_errors(calibration_images):
+    class BadLabels(ImagesSource):
+        def __init__(self, images, mode):
+            super().__init__(images, labels=np.zeros(len(images), np.int64))
+            self.mode = mode
+
+        def label(self, index):
+            if self.mode == "raise" and index == 5:
+                raise KeyError("no label for 5")
+            if self.mode == "type":
+                return "seven"
+            return super().label(index)
+
+    for mode, expected in (("raise", "label(5) raised KeyError"),
+                           ("type", "label(0) returned a <class 'str'>, expected an int")):
+        with pytest.raises(int8rt.Error, match="python-images") as info:
+            list(int8rt.BatchStream(BadLabels(calibration_images[:8], mode), 4))
+        assert expected in str(info.value), str(info.value)
+
+
+def test_python_data_source_checks_its_shape_and_size():
+    for size, shape, expected in ((4, (1, -1, 28), "positive extents"),
+                                  (4, (0, 28), "positive extents"),
+                                  (-1, (1, 28, 28), "size must be >= 0")):
+        with pytest.raises(ValueError, match=expected):
+            int8rt.DataSource("bad", size, shape)

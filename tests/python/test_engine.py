@@ -171,6 +171,44 @@ def test_contexts_run_from_threads(fp32_engine):
         np.testing.assert_array_equal(results[i], expected[i], err_msg=f"thread {i}")
 
 
+def test_interpreter_exits_cleanly_while_a_daemon_thread_executes(tmp_path):
+    """At exit Python ends daemon threads that want the GIL back; one inside execute() must not
+    abort the interpreter ("terminate called without an active exception")."""
+    import sys
+    script = tmp_path / "daemon.py"
+    script.write_text(f"""
+import threading, time
+import numpy as np
+import int8rt
+builder = int8rt.Builder()
+network = builder.create_network()
+int8rt.OnnxParser(network).parse_from_file({LENET!r})
+config = builder.create_config()
+config.set_input_shape("input", (256, 1, 28, 28))
+engine = builder.build(network, config)
+x = np.random.default_rng(0).random((256, 1, 28, 28), dtype=np.float32)
+started = threading.Event()
+
+def work():
+    context = engine.create_execution_context()
+    while True:
+        started.set()
+        context.execute([x])
+
+threading.Thread(target=work, daemon=True).start()
+started.wait()
+time.sleep(0.05)
+print("exiting")
+""")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(int8rt.__file__)))
+    for attempt in range(5):  # the exit lands at a different point of execute() each time
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert done.returncode == 0, f"attempt {attempt}: {done.returncode}\n{done.stderr}"
+        assert "terminate called" not in done.stderr, done.stderr
+        assert done.stdout.strip() == "exiting"
+
+
 def test_tensorrt_io_tensor_queries(fp32_engine):
     e = fp32_engine
     assert e.num_io_tensors == 2
