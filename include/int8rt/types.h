@@ -48,8 +48,10 @@ class Dims {
   bool is_static() const;
   // Product of all extents; 1 for a scalar. Only meaningful when checked_volume() succeeds.
   int64_t volume() const;
-  // The product, or an error when an extent is dynamic or the product exceeds kMaxVolume (checked
-  // before each multiplication, so it never overflows).
+  // The product, or an error when an extent is dynamic or the product of the non-zero extents
+  // exceeds kMaxVolume (checked before each multiplication, so it never overflows). Zero extents
+  // are left out of the bound, so that every sub-shape of a shape that passes (a sample of an empty
+  // batch) has a volume that can be computed too.
   Result<int64_t> checked_volume() const;
 
   // "1x3x224x224"; dynamic axes print as "?"; a scalar is "()".

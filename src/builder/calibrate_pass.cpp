@@ -13,8 +13,7 @@ size_t float_count(const IoTensor& t) {
 // execute() on host buffers; OpenMP bins the tensors in parallel (they are independent).
 class HostPass final : public CalibrationPass {
  public:
-  explicit HostPass(const Engine& engine)
-      : engine_(engine), context_(engine.create_execution_context()) {
+  explicit HostPass(const Engine& engine) : context_(engine.create_execution_context()) {
     for (int i = 0; i < engine.num_outputs(); ++i) {
       buffers_.emplace_back(float_count(engine.output(i)));
       outputs_.push_back(buffers_.back().data());
@@ -40,7 +39,6 @@ class HostPass final : public CalibrationPass {
   }
 
  private:
-  const Engine& engine_;
   std::unique_ptr<ExecutionContext> context_;
   std::vector<std::vector<float>> buffers_;
   std::vector<void*> outputs_;

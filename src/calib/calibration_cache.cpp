@@ -216,6 +216,10 @@ Result<std::vector<TensorRange>> parse_ranges(std::string_view text, std::string
                          reason);
     }
     std::string tensor(trim(name));
+    if (tensor.empty()) {
+      return parse_error(source, ":", number, ": expected \"<tensor name>: <value>\", got \"", line,
+                         "\" (no name)");
+    }
     INT8RT_RETURN_IF_ERROR(check_unique(seen, tensor, source, number));
     ranges.push_back({std::move(tensor), amax});
     return Status::ok();

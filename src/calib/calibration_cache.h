@@ -23,7 +23,7 @@ namespace int8rt::calib {
 
 // The TensorRT version number int8rt writes in cache headers (TensorRT 8.6.1's numbering); readers
 // accept any number.
-inline constexpr int kCacheVersion = CalibrationTable{}.version;
+inline const int kCacheVersion = CalibrationTable{}.version;
 
 // The IEEE-754 bits of a float, and back.
 uint32_t float_bits(float value);

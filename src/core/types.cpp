@@ -57,15 +57,21 @@ int64_t Dims::volume() const {
 }
 
 Result<int64_t> Dims::checked_volume() const {
-  int64_t volume = 1;
+  int64_t nonzero = 1;
+  bool empty = false;
   for (int64_t extent : d_) {
     if (extent < 0) return invalid_argument("shape ", to_string(), " is not static");
-    if (extent != 0 && volume > kMaxVolume / extent) {
-      return invalid_argument("shape ", to_string(), " has more than 2^40 elements");
+    if (extent == 0) {
+      empty = true;
+      continue;
     }
-    volume *= extent;
+    if (nonzero > kMaxVolume / extent) {
+      return invalid_argument("shape ", to_string(), " has more than 2^40 elements",
+                              empty ? " in its non-zero extents" : "");
+    }
+    nonzero *= extent;
   }
-  return volume;
+  return empty ? 0 : nonzero;
 }
 
 std::string Dims::to_string() const {

@@ -75,19 +75,19 @@ Result<IdxArray> read_idx_u8(const std::string& path, int rank, std::string_view
     return parse_error(path, ": truncated IDX header (", size, " bytes, expected ", array.offset,
                        ")");
   }
-  uint64_t volume = 1;
   for (int axis = 0; axis < rank; ++axis) {
     const unsigned char* e = p + 4 + 4 * axis;
     const uint32_t extent =
         (uint32_t{e[0]} << 24) | (uint32_t{e[1]} << 16) | (uint32_t{e[2]} << 8) | uint32_t{e[3]};
     array.dims.push_back(extent);
-    // Checked before multiplying, so the product can never wrap.
-    constexpr uint64_t kMaxVolume = uint64_t{1} << 40;
-    if (extent != 0 && volume > kMaxVolume / extent) {
-      return parse_error(path, ": IDX ", what, " shape is implausibly large");
-    }
-    volume *= extent;
   }
+  // Bounded before anything is multiplied, a sample's shape of an empty file included.
+  auto checked = Dims(array.dims).checked_volume();
+  if (!checked.is_ok()) {
+    return parse_error(path, ": IDX ", what,
+                       " shape is implausibly large: ", checked.status().message());
+  }
+  const auto volume = static_cast<uint64_t>(*checked);
   const uint64_t data_size = size - array.offset;
   if (data_size != volume) {
     std::string shape = Dims(array.dims).to_string();

@@ -232,14 +232,14 @@ Result<NpyLayout> parse_npy_layout(const void* data, size_t size, std::string_vi
   layout.dtype = header.descr.dtype;
   layout.swap_bytes = header.descr.swap_bytes;
   layout.data_offset = prefix + header_size;
-  // Extents are at most 2^50 each (checked while parsing); guard the product too.
-  layout.data_bytes = element_size(layout.dtype);
-  for (int64_t extent : header.shape) {
-    if (extent != 0 && layout.data_bytes > (size_t{1} << 62) / static_cast<size_t>(extent)) {
-      return parse_error(source, ": .npy shape ", layout.dims.to_string(), " is too large");
-    }
-    layout.data_bytes *= static_cast<size_t>(extent);
+  // Bounded as every tensor is (Dims::kMaxVolume), so the array can be allocated and every
+  // sub-shape of it measured, an empty array's included.
+  auto volume = layout.dims.checked_volume();
+  if (!volume.is_ok()) {
+    return parse_error(source, ": .npy shape ", layout.dims.to_string(), " is too large (",
+                       volume.status().message(), ")");
   }
+  layout.data_bytes = static_cast<size_t>(*volume) * element_size(layout.dtype);
   return layout;
 }
 

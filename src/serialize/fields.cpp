@@ -79,14 +79,9 @@ Status read_weights(ByteReader& in, Weights& weights, std::string_view what) {
   const size_t at = in.offset();
   uint64_t size = 0;
   INT8RT_RETURN_IF_ERROR(in.value(size, what));
-  uint64_t expected = element_size(type);
-  for (int64_t extent : dims.extents()) {
-    const auto e = static_cast<uint64_t>(extent);
-    if (e != 0 && expected > std::numeric_limits<uint64_t>::max() / e) {
-      return in.error(what, "shape " + dims.to_string() + " overflows");
-    }
-    expected *= e;
-  }
+  auto volume = dims.checked_volume();
+  if (!volume.is_ok()) return in.error(what, volume.status().message());
+  const uint64_t expected = static_cast<uint64_t>(*volume) * element_size(type);
   if (size != expected) {
     return ByteReader::error_at(at, what,
                                 detail::concat("holds ", size, " bytes, shape ", dims.to_string(),

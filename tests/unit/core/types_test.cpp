@@ -21,7 +21,11 @@ TEST(Dims, ParseAndPrint) {
 
 TEST(Dims, CheckedVolumeRefusesOverflowAndDynamicAxes) {
   EXPECT_EQ((Dims{2, 3, 4}).checked_volume().value(), 24);
-  EXPECT_EQ((Dims{0, int64_t{1} << 62}).checked_volume().value(), 0);
+  // An empty shape has volume 0, but its non-zero extents are bounded too: a sample of it
+  // (Dims{1 << 62}) must be measurable.
+  EXPECT_EQ((Dims{0, int64_t{1} << 20, int64_t{1} << 20}).checked_volume().value(), 0);
+  EXPECT_FALSE((Dims{0, int64_t{1} << 62}).checked_volume().is_ok());
+  EXPECT_FALSE((Dims{int64_t{1} << 32, int64_t{1} << 32, 0}).checked_volume().is_ok());
   EXPECT_FALSE((Dims{int64_t{1} << 21, int64_t{1} << 20}).checked_volume().is_ok());
   EXPECT_FALSE((Dims{int64_t{1} << 62, int64_t{1} << 62}).checked_volume().is_ok());  // wraps
   EXPECT_FALSE((Dims{Dims::kDynamic, 3}).checked_volume().is_ok());

@@ -1,0 +1,11 @@
+// Layer-precisions files (builder.h): parse anything, never crash; errors have messages.
+#include "fuzz_util.h"
+#include "int8rt/builder.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto precisions = int8rt::parse_layer_precisions(int8rt::fuzz::as_text(data, size), "fuzz.txt");
+  if (!precisions.is_ok() && precisions.status().message().empty()) {
+    int8rt::fuzz::violated("an error without a message");
+  }
+  return 0;
+}
