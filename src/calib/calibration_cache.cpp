@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 
 namespace int8rt {
@@ -126,6 +127,29 @@ std::optional<LegacyParameters> legacy_parameters(std::string_view line) {
 
 }  // namespace
 
+namespace {
+
+struct CacheHeader {
+  int version;
+  std::string_view algorithm;
+};
+
+// "TRT-<version>-<Algorithm>": a positive version, an algorithm name without ':' or spaces, so
+// that no entry line (which always has ": ") reads as a header.
+std::optional<CacheHeader> parse_header_line(std::string_view line) {
+  if (line.substr(0, 4) != "TRT-") return std::nullopt;
+  const size_t dash = line.find('-', 4);
+  if (dash == std::string_view::npos || dash + 1 >= line.size()) return std::nullopt;
+  int version = 0;
+  auto [ptr, ec] = std::from_chars(line.data() + 4, line.data() + dash, version);
+  if (ec != std::errc() || ptr != line.data() + dash || version <= 0) return std::nullopt;
+  const std::string_view algorithm = line.substr(dash + 1);
+  if (algorithm.find_first_of(": \t") != std::string_view::npos) return std::nullopt;
+  return CacheHeader{version, algorithm};
+}
+
+}  // namespace
+
 Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::string_view source) {
   CalibrationTable cache;
   std::unordered_set<std::string> seen;
@@ -141,26 +165,22 @@ Result<CalibrationTable> parse_calibration_cache(std::string_view text, std::str
         return Status::ok();
       }
     }
-    if (!have_header && cache.legacy && line.substr(0, 4) != "TRT-") {
-      have_header = true;  // the Legacy calibrator's entries follow its parameters directly
-    }
     if (!have_header) {
-      // TRT-<version>-<Algorithm>
-      size_t dash = line.find('-', 4);
-      int version = 0;
-      auto [ptr, ec] = std::from_chars(line.data() + std::min<size_t>(4, line.size()),
-                                       line.data() + std::min(dash, line.size()), version);
-      if (line.substr(0, 4) != "TRT-" || dash == std::string_view::npos || ec != std::errc() ||
-          ptr != line.data() + dash || dash + 1 >= line.size()) {
+      const std::optional<CacheHeader> header = parse_header_line(line);
+      // The Legacy calibrator's entries may follow its parameters directly.
+      if (!header && cache.legacy) {
+        have_header = true;
+      } else if (!header) {
         return parse_error(source, ":", number,
                            ": not a calibration cache: expected a header like "
                            "\"TRT-8601-EntropyCalibration2\", got \"",
                            line.substr(0, 60), "\"");
+      } else {
+        cache.version = header->version;
+        cache.algorithm = std::string(header->algorithm);
+        have_header = true;
+        return Status::ok();
       }
-      cache.version = version;
-      cache.algorithm = std::string(line.substr(dash + 1));
-      have_header = true;
-      return Status::ok();
     }
     INT8RT_ASSIGN_OR_RETURN(auto entry, split_entry(line, source, number));
     auto [name, value] = entry;
