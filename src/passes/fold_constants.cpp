@@ -1,4 +1,8 @@
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string>
@@ -49,6 +53,13 @@ Result<std::vector<Weights>> fold_layer(const Layer& layer) {
   return int8rt::evaluate_constant_layer(layer, inputs);
 }
 
+// The machine's physical memory: no folded constant can be larger.
+uint64_t physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
+}
+
 // What one folding walk saw, by tensor name: the constants it folded, and the extents of every
 // tensor a layer computes.
 struct FoldedGraph {
@@ -70,21 +81,28 @@ Status fold_walk(Network& network, Logger* logger, FoldedGraph& folded) {
       if (const Tensor* t = layer->output(i)) folded.dims.emplace(t->name(), t->dims());
     }
     if (layer->type() != OpType::kShape && !all_inputs_constant(*layer)) continue;
+    // Shapes computed from a file's values (ConstantOfShape, Expand, Tile) can ask for more than
+    // the machine has: a user error naming the layer and the size, found before allocating when
+    // the outputs exceed the machine's memory, or when the allocation fails.
+    std::string sizes;
+    uint64_t bytes = 0;
+    for (int i = 0; i < layer->num_outputs(); ++i) {
+      if (const Tensor* t = layer->output(i)) {
+        sizes += (sizes.empty() ? "" : ", ") + ("\"" + t->name() + "\" ") + t->dims().to_string() +
+                 " (" + std::to_string(t->dims().volume()) + " elements)";
+        bytes += static_cast<uint64_t>(t->dims().volume()) * element_size(t->dtype());
+      }
+    }
+    const auto out_of_memory = [&] {
+      return resource_exhausted(to_string(layer->type()), " \"", layer->name(),
+                                "\": out of memory computing its constant output ", sizes);
+    };
+    if (bytes > physical_memory_bytes()) return out_of_memory();
     Result<std::vector<Weights>> outputs = internal_error("not folded");
     try {
       outputs = fold_layer(*layer);
     } catch (const std::bad_alloc&) {
-      // Shapes computed from a file's values (ConstantOfShape, Expand, Tile) can ask for more
-      // than the machine has: name the layer and the size, as a user error.
-      std::string sizes;
-      for (int i = 0; i < layer->num_outputs(); ++i) {
-        if (const Tensor* t = layer->output(i)) {
-          sizes += (sizes.empty() ? "" : ", ") + ("\"" + t->name() + "\" ") +
-                   t->dims().to_string() + " (" + std::to_string(t->dims().volume()) + " elements)";
-        }
-      }
-      return resource_exhausted(to_string(layer->type()), " \"", layer->name(),
-                                "\": out of memory computing its constant output ", sizes);
+      return out_of_memory();
     }
     if (!outputs.is_ok()) {
       return outputs.status().with_context("folding constant layer \"" + layer->name() + "\"");
