@@ -9,10 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace int8rt;
   fuzz::ScratchFile file(data, size, "batch0");
   auto source = open_batch_files(file.directory() + "/batch");
-  if (!source.is_ok()) {
-    if (source.status().message().empty()) fuzz::violated("an error without a message");
-    return 0;
-  }
+  if (!fuzz::succeeded(source.status())) return 0;
   std::vector<float> sample(static_cast<size_t>((*source)->sample_dims().volume()));
   for (int64_t i = 0; i < (*source)->size(); ++i) {
     if (!(*source)->read(i, sample.data()).is_ok()) break;

@@ -10,6 +10,11 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "int8rt/engine.h"
+#include "int8rt/logger.h"
+#include "int8rt/status.h"
 
 namespace int8rt::fuzz {
 
@@ -47,6 +52,39 @@ class ScratchFile {
 [[noreturn]] inline void violated(const char* what) {
   std::fprintf(stderr, "fuzz property violated: %s\n", what);
   std::abort();
+}
+
+// A failed read must say why: true when `status` is ok, false when it failed with a message.
+inline bool succeeded(const Status& status) {
+  if (!status.is_ok() && status.message().empty()) violated("an error without a message");
+  return status.is_ok();
+}
+
+// Drops every message: the targets check statuses, not logs.
+class QuietLogger : public Logger {
+ public:
+  void log(Severity, std::string_view) noexcept override {}
+};
+
+// Runs `engine` once on zero-filled inputs (its status ignored: only crashes, leaks and undefined
+// behaviour count). Engines with an input or output past a few million elements are skipped: they
+// make every run slow without exploring more code.
+inline void run_once_on_zeros(const Engine& engine) {
+  constexpr int64_t kMaxElements = int64_t{1} << 22;
+  std::vector<std::vector<std::byte>> buffers;
+  std::vector<const void*> in;
+  std::vector<void*> out;
+  for (int i = 0; i < engine.num_inputs() + engine.num_outputs(); ++i) {
+    const bool input = i < engine.num_inputs();
+    const IoTensor& io = input ? engine.input(i) : engine.output(i - engine.num_inputs());
+    if (io.dims.volume() > kMaxElements) return;
+    buffers.emplace_back(static_cast<size_t>(io.dims.volume()) * element_size(io.dtype));
+  }
+  for (int i = 0; i < engine.num_inputs(); ++i)
+    in.push_back(buffers[static_cast<size_t>(i)].data());
+  for (int i = engine.num_inputs(); i < engine.num_inputs() + engine.num_outputs(); ++i)
+    out.push_back(buffers[static_cast<size_t>(i)].data());
+  (void)engine.create_execution_context()->execute(in, out);
 }
 
 }  // namespace int8rt::fuzz

@@ -9,10 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool gz = size > 0 && (data[0] & 1) != 0;
   fuzz::ScratchFile file(data, size, gz ? "images.idx3-ubyte.gz" : "images.idx3-ubyte");
   auto dataset = load_idx(file.path());
-  if (!dataset.is_ok()) {
-    if (dataset.status().message().empty()) fuzz::violated("an error without a message");
-    return 0;
-  }
+  if (!fuzz::succeeded(dataset.status())) return 0;
   if (dataset->data.size() != static_cast<size_t>(dataset->size() * dataset->sample_dims.volume()))
     fuzz::violated("a data set whose values disagree with its shape");
   return 0;

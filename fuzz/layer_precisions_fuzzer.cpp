@@ -4,8 +4,6 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto precisions = int8rt::parse_layer_precisions(int8rt::fuzz::as_text(data, size), "fuzz.txt");
-  if (!precisions.is_ok() && precisions.status().message().empty()) {
-    int8rt::fuzz::violated("an error without a message");
-  }
+  (void)int8rt::fuzz::succeeded(precisions.status());
   return 0;
 }

@@ -6,10 +6,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace int8rt;
   auto array = parse_npy(data, size, "fuzz.npy");
-  if (!array.is_ok()) {
-    if (array.status().message().empty()) fuzz::violated("an error without a message");
-    return 0;
-  }
+  if (!fuzz::succeeded(array.status())) return 0;
   if (array->byte_size() !=
       static_cast<size_t>(array->dims().volume()) * element_size(array->dtype()))
     fuzz::violated("an array whose size disagrees with its shape");

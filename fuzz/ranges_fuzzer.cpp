@@ -8,10 +8,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace int8rt;
   auto ranges = parse_ranges(fuzz::as_text(data, size), "fuzz.ranges");
-  if (!ranges.is_ok()) {
-    if (ranges.status().message().empty()) fuzz::violated("an error without a message");
-    return 0;
-  }
+  if (!fuzz::succeeded(ranges.status())) return 0;
   const std::string text = format_ranges(*ranges);
   auto again = parse_ranges(text, "formatted");
   if (!again.is_ok() || format_ranges(*again) != text) {

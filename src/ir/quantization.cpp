@@ -16,12 +16,18 @@ std::string number(double value) {
   return text;
 }
 
+// Why `value` can't be a range or a scale at all: NaN, infinite or negative; else empty.
+std::string invalid_magnitude_reason(float value) {
+  if (std::isnan(value)) return "is not a number";
+  if (std::isinf(value)) return "is infinite";
+  if (value < 0.0f) return "is negative";
+  return {};
+}
+
 }  // namespace
 
 std::string invalid_amax_reason(float amax) {
-  if (std::isnan(amax)) return "is not a number";
-  if (std::isinf(amax)) return "is infinite";
-  if (amax < 0.0f) return "is negative";
+  if (std::string reason = invalid_magnitude_reason(amax); !reason.empty()) return reason;
   if (amax > 0.0f && amax < kMinInt8Amax) {
     return "is below " + number(kMinInt8Amax) +
            ", the smallest range whose INT8 scale (amax / 127) is a normal float (0 means a "
@@ -31,9 +37,7 @@ std::string invalid_amax_reason(float amax) {
 }
 
 std::string invalid_scale_reason(float scale) {
-  if (std::isnan(scale)) return "is not a number";
-  if (std::isinf(scale)) return "is infinite";
-  if (scale < 0.0f) return "is negative";
+  if (std::string reason = invalid_magnitude_reason(scale); !reason.empty()) return reason;
   if (scale > 0.0f && scale < FLT_MIN) {
     return "is a denormal float, below " + number(FLT_MIN) +
            ", the smallest normal one (0 means a tensor that is always zero)";

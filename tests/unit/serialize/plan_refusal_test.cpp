@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "int8rt/builder.h"
+#include "testing/plan_bytes.h"
 #include "testing/testing.h"
 
 namespace int8rt {
@@ -67,51 +68,18 @@ uint64_t read_u64(const std::string& bytes, size_t at) {
   return v;
 }
 
-// The header as docs/engine-format.md lays it out, read independently of the library.
-struct Header {
-  size_t version_at = 8, flags_at = 0, payload_size_at = 0, checksum_at = 0, payload_at = 0;
-  std::string library_version, backend, target;
-};
+using Header = testing::PlanHeader;
 
 Header parse_header(const std::string& bytes) {
-  Header h;
-  size_t at = 12;
-  const uint32_t version_size = read_u32(bytes, at);
-  h.library_version = bytes.substr(at + 4, version_size);
-  at += 4 + version_size;
-  const uint32_t backend_size = read_u32(bytes, at);
-  h.backend = bytes.substr(at + 4, backend_size);
-  at += 4 + backend_size;
-  const uint32_t target_size = read_u32(bytes, at);
-  h.target = bytes.substr(at + 4, target_size);
-  at += 4 + target_size;
-  h.flags_at = at;
-  at += 4;
-  h.payload_size_at = at;
-  h.checksum_at = at + 8;
-  h.payload_at = at + 16;
-  return h;
+  return testing::parse_plan_header(bytes).value();
 }
 
-// FNV-1a 64 (offset basis 14695981039346656037, prime 1099511628211) of the header before the
-// checksum, then of the payload.
 uint64_t fnv1a(const std::string& bytes, const Header& h) {
-  uint64_t hash = 14695981039346656037ull;
-  auto add = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      hash ^= static_cast<unsigned char>(bytes[i]);
-      hash *= 1099511628211ull;
-    }
-  };
-  add(0, h.checksum_at);
-  add(h.payload_at, bytes.size());
-  return hash;
+  return testing::plan_checksum(bytes, h.checksum_at, h.payload_at);
 }
 
 void reseal(std::string& bytes) {
-  const Header h = parse_header(bytes);
-  const uint64_t sum = fnv1a(bytes, h);
-  std::memcpy(bytes.data() + h.checksum_at, &sum, 8);
+  ASSERT_TRUE(testing::reseal_plan(bytes));
 }
 
 std::string plan_of(const Engine& engine) {
@@ -318,10 +286,7 @@ TEST(PlanFormat, EmptyTensorNameIsRefused) {
   const uint32_t empty = 0;
   std::memcpy(damaged.data() + name_at, &empty, 4);
   damaged.erase(name_at + 4, 1);
-  const size_t payload_size = damaged.size() - h.payload_at;
-  ASSERT_NE(h.payload_size_at, 0u);
-  std::memcpy(damaged.data() + h.payload_size_at, &payload_size, 8);
-  reseal(damaged);
+  reseal(damaged);  // the payload size too
   auto engine = Engine::deserialize(damaged);
   ASSERT_FALSE(engine.is_ok());
   EXPECT_NE(engine.status().code(), StatusCode::kInternal) << engine.status().to_string();
