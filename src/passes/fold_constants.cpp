@@ -265,10 +265,15 @@ void generalize_batch(Network& network, const FoldedGraph& built, const FoldedGr
 }  // namespace
 
 Status fold_constants(Network& network, Logger& logger) {
-  const FoldedGraph other = fold_at_another_batch(network);
+  // Only a Shape layer lets a folded value depend on the batch: without one, the graph is folded
+  // once.
+  bool reads_shapes = false;
+  for (int i = 0; i < network.num_layers() && !reads_shapes; ++i)
+    reads_shapes = network.layer(i)->type() == OpType::kShape;
+  const FoldedGraph other = reads_shapes ? fold_at_another_batch(network) : FoldedGraph{};
   FoldedGraph built;
   INT8RT_RETURN_IF_ERROR(fold_walk(network, &logger, built));
-  generalize_batch(network, built, other, logger);
+  if (reads_shapes) generalize_batch(network, built, other, logger);
   return Status::ok();
 }
 
